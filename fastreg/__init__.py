@@ -1,0 +1,10 @@
+"""fastreg: fast, certified regularization paths for Lasso, Elastic Net and Ridge.
+
+The core is a compiled coordinate-descent path solver (dense and CSC designs, float32
+and float64) that carries a duality-gap certificate with every solution. Scikit-learn
+compatible estimators live in :mod:`fastreg.sklearn` (needs scikit-learn).
+"""
+from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path
+
+__version__ = "0.1.0"
+__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "__version__"]

@@ -1,0 +1,3 @@
+from fastreg._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,48 @@
+# Public Cython declarations of fastreg's path solver, for libraries that embed it.
+#
+#   from fastreg._design cimport DenseDesign, CSCDesign32, CSCDesign64
+#   from fastreg._cd cimport Penalty, SolverOptions, PathReport, enet_path
+#
+# `enet_path` runs without the GIL; see its docstring in _cd.pyx for the objective.
+from cython cimport floating
+from fastreg._design cimport Design
+
+
+cdef enum Status:
+    CONVERGED = 0        # duality gap <= tol * null objective
+    MAX_EPOCHS = 1       # the epoch budget ran out first
+    STALLED = 2          # no coordinate moves any more: tol is below the dtype's reach
+
+
+cdef struct Penalty:
+    # lam * sum_j factor_j * (l1_ratio |b_j| + (1 - l1_ratio) / 2 b_j^2),  lower_j <= b_j <= upper_j
+    double l1_ratio
+    const double* factor     # penalty factors v_j >= 0 (length n_features)
+    const double* lower      # lower bounds, may be -inf
+    const double* upper      # upper bounds, may be +inf
+
+
+cdef struct SolverOptions:
+    double tol               # stop when duality gap <= tol * null objective
+    Py_ssize_t max_epochs    # sweeps over the working set allowed per lambda
+    bint fit_intercept       # unpenalized intercept, by (implicit) centring
+
+
+cdef struct PathReport:
+    # caller-owned arrays of length n_lambdas, filled by enet_path
+    double* intercept
+    double* dual_gap         # duality gap / null objective
+    double* dev_ratio        # fraction of the (weighted) deviance explained
+    Py_ssize_t* n_epochs     # sweeps over the working set
+    Py_ssize_t* n_passes     # full passes over X (gradient of every feature)
+    int* status              # a Status per lambda
+    # scalars filled by enet_path
+    double lambda_max        # smallest lambda with an all-zero (penalized) solution
+    double null_objective    # objective of the intercept-only model
+
+
+cdef int enet_path(const Design* X, const floating* y, const floating* w,
+                   const Penalty* pen, const SolverOptions* opts,
+                   double* lambdas, Py_ssize_t n_lambdas, bint lambdas_relative,
+                   const floating* beta_init, floating* coefs,
+                   PathReport* report) noexcept nogil

@@ -1,0 +1,654 @@
+"""Coordinate descent along a regularization path, written once for every storage.
+
+Primal problem, for each lambda of the path (n = n_samples, weights w summing to n,
+centred y and centred columns x_j when an intercept is fitted)::
+
+    P(b) = 1/(2n) sum_i w_i r_i^2 + sum_j g_j(b_j),     r = y - X b,
+    g_j(b) = lam v_j (a |b| + (1 - a)/2 b^2) + indicator(lower_j <= b <= upper_j).
+
+Fenchel dual (Fercoq, Gramfort & Salmon 2015, "Mind the duality gap", eq. 3-4; with the
+datafit conjugate for weights), for a dual point theta = t W r / n, 0 < t <= 1::
+
+    D(theta) = t/n sum_i w_i r_i y_i - t^2/(2n) sum_i w_i r_i^2 - sum_j g_j*(t s_j),
+    s_j = x_j^T W r / n.
+
+g_j* is finite everywhere when (1 - a) v_j > 0 or both bounds are finite; otherwise the
+scaling t restores feasibility (|t s_j| <= lam a v_j on the unbounded sides).
+Unpenalized, unbounded features (v_j = 0) are refitted exactly by a small block
+least-squares step before every certificate, which makes s_j = 0 for them.
+
+The solver keeps a working set: cyclic CD epochs on it until its own (restricted)
+duality gap is small, then one full pass computes every s_j, which serves at once the
+duality gap, the KKT check of the features outside the working set and the sequential
+strong rule (Tibshirani et al. 2012, eq. 5) at the next lambda.
+"""
+from libc.math cimport fabs, INFINITY
+from libc.stdlib cimport malloc, calloc, free
+from libc.stdint cimport int32_t, int64_t
+from cython cimport floating
+
+import numpy as np
+
+from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
+                              col_dot, col_update, col_moments)
+
+# flags of a feature
+cdef enum:
+    IN_WS = 1            # in the working set
+    UNPENALIZED = 2      # v_j = 0 and unbounded: fitted by the exact block step
+    CONSTANT = 4         # centred column is zero: b_j sits at clip(0, lower, upper)
+
+# a centred column whose squared norm is below this fraction of its raw one is constant
+cdef double CONSTANT_RTOL = 1e-12
+# ratio lambda_max uses when l1_ratio is 0, as glmnet does
+cdef double MIN_L1_RATIO_FOR_GRID = 1e-3
+
+
+cdef struct State:
+    Py_ssize_t n
+    Py_ssize_t p
+    double* mean         # weighted column means (0 without intercept)
+    double* sq_norm      # centred weighted squared column norms / n
+    double* grad         # s_j = x_j^T W r / n, as of its last computation
+    double* yc_dot       # x_j^T W y / n (fixed along the path)
+    char* flags
+    Py_ssize_t* ws       # the working set, as a list
+    Py_ssize_t n_ws
+    Py_ssize_t* unpen    # unpenalized unbounded features
+    Py_ssize_t n_unpen
+    double* unpen_gram   # their Gram matrix / n, m x m
+    double* unpen_ldl    # its LDL^T factor (L strictly below the diagonal, D on it)
+    double* unpen_work   # 2 m
+    double offset        # true residual = r + offset
+    double wr2           # sum_i w_i r_i^2 (kept up to date)
+    double wry           # sum_i w_i r_i y_i
+    double null_obj
+
+
+# ---------------------------------------------------------------------------------
+# the penalty, as data: one prox, one value, one conjugate, one KKT test
+# ---------------------------------------------------------------------------------
+
+cdef inline double clip(double b, double lo, double hi) noexcept nogil:
+    return lo if b < lo else (hi if b > hi else b)
+
+
+cdef inline double prox(double z, double denom, double alpha, double lo, double hi) noexcept nogil:
+    # argmin_b denom/2 b^2 - z b + alpha |b| on [lo, hi] = clip(soft(z, alpha) / denom)
+    if z > alpha:
+        return clip((z - alpha) / denom, lo, hi)
+    if z < -alpha:
+        return clip((z + alpha) / denom, lo, hi)
+    return clip(0.0, lo, hi)
+
+
+cdef inline double penalty_value(double b, double alpha, double kappa) noexcept nogil:
+    return alpha * fabs(b) + 0.5 * kappa * b * b
+
+
+cdef inline double penalty_conjugate(double s, double alpha, double kappa,
+                                     double lo, double hi) noexcept nogil:
+    # g*(s) = sup_{lo <= b <= hi} s b - alpha |b| - kappa/2 b^2 (a concave 1-d problem)
+    cdef double b, val
+    if kappa > 0.0:
+        b = prox(s, kappa, alpha, lo, hi)
+        return s * b - alpha * fabs(b) - 0.5 * kappa * b * b
+    # piecewise linear: the sup sits at 0 or at a finite bound (the infinite sides were
+    # made feasible by the dual scaling)
+    val = 0.0 if lo <= 0.0 <= hi else -INFINITY
+    if hi < INFINITY:
+        val = max(val, s * hi - alpha * fabs(hi))
+    if lo > -INFINITY:
+        val = max(val, s * lo - alpha * fabs(lo))
+    return val
+
+
+cdef inline double kkt_violation(double s, double alpha, double lo, double hi) noexcept nogil:
+    # how far b = 0 is from optimal: s must lie in [-alpha, alpha], one side only at a bound
+    cdef double v = 0.0
+    if hi > 0.0:
+        v = max(v, s - alpha)
+    if lo < 0.0:
+        v = max(v, -s - alpha)
+    return v
+
+
+# ---------------------------------------------------------------------------------
+# small dense linear algebra for the unpenalized block
+# ---------------------------------------------------------------------------------
+
+cdef void ldl_factor(const double* G, double* F, Py_ssize_t m) noexcept nogil:
+    # G = L D L^T for symmetric PSD G; a pivot that is (numerically) dependent on the
+    # previous columns gets D = 0 and is left out of the solves
+    cdef Py_ssize_t i, k, l
+    cdef double d, acc
+    for k in range(m):
+        d = G[k * m + k]
+        for i in range(k):
+            d -= F[k * m + i] * F[k * m + i] * F[i * m + i]
+        if d <= 1e-10 * G[k * m + k] or d <= 0.0:
+            d = 0.0
+        F[k * m + k] = d
+        for l in range(k + 1, m):
+            acc = G[l * m + k]
+            for i in range(k):
+                acc -= F[l * m + i] * F[k * m + i] * F[i * m + i]
+            F[l * m + k] = acc / d if d > 0.0 else 0.0
+
+
+cdef void ldl_solve(const double* F, Py_ssize_t m, double* x) noexcept nogil:
+    # x <- G^+ x from the factor (least-squares solution when G is singular)
+    cdef Py_ssize_t i, k
+    for k in range(m):
+        for i in range(k):
+            x[k] -= F[k * m + i] * x[i]
+    for k in range(m):
+        x[k] = x[k] / F[k * m + k] if F[k * m + k] > 0.0 else 0.0
+    for k in range(m - 1, -1, -1):
+        for i in range(k + 1, m):
+            x[k] -= F[i * m + k] * x[i]
+
+
+# ---------------------------------------------------------------------------------
+# the pieces of the algorithm, each written once against the Design interface
+# ---------------------------------------------------------------------------------
+
+cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w,
+                                const floating* r, const State* st) noexcept nogil:
+    # s_j = x_cj^T W (r + offset) / n = x_j^T W r / n + offset * mean_j
+    # (the centred column is orthogonal to the weights, sum_i w_i r_true_i = 0)
+    return col_dot(X, j, w, r) / st.n + st.offset * st.mean[j]
+
+
+cdef void compute_grads(const Design* X, const floating* w, const floating* r,
+                        State* st, bint all_features) noexcept nogil:
+    # grad[J] = X_c[:, J]^T W r / n for the working set, or for every feature
+    cdef Py_ssize_t idx, j, count = st.p if all_features else st.n_ws
+    for idx in range(count):
+        j = idx if all_features else st.ws[idx]
+        st.grad[j] = 0.0 if st.flags[j] & CONSTANT else feature_grad(X, j, w, r, st)
+
+
+cdef void residual_sums(const floating* r, const floating* y, const floating* w,
+                        State* st) noexcept nogil:
+    # wr2 = sum(w * r^2), wry = sum(w * r * y): exact recomputation (r without offset)
+    cdef double a = 0.0, b = 0.0, wi
+    cdef Py_ssize_t i
+    for i in range(st.n):
+        wi = 1.0 if w == NULL else w[i]
+        a += wi * r[i] * r[i]
+        b += wi * r[i] * y[i]
+    st.wr2 = a
+    st.wry = b
+
+
+cdef void fold_offset(floating* r, State* st) noexcept nogil:
+    # r <- r + offset, offset <- 0 (bounds the cancellation of implicit centring)
+    cdef Py_ssize_t i
+    cdef floating c = <floating> st.offset
+    if st.offset != 0.0:
+        for i in range(st.n):
+            r[i] += c
+        st.offset = 0.0
+
+
+cdef inline void move(const Design* X, Py_ssize_t j, double delta, double s,
+                      floating* r, State* st) noexcept nogil:
+    # b_j += delta, with s = s_j before the move: residual and its sums follow
+    col_update(X, j, delta, st.mean[j], r, &st.offset)
+    st.wr2 += st.n * delta * (delta * st.sq_norm[j] - 2.0 * s)
+    st.wry -= st.n * delta * st.yc_dot[j]
+
+
+cdef double cd_epoch(const Design* X, const floating* w, floating* r, floating* beta,
+                     State* st, const Penalty* pen, double lam) noexcept nogil:
+    # one cyclic sweep over the working set; returns max_j (norm_j + kappa_j) delta_j^2 / 2,
+    # the largest decrease of the objective a single coordinate brought
+    cdef Py_ssize_t idx, j
+    cdef double s, old, new, delta, alpha, kappa, change, max_change = 0.0
+    cdef double a = pen.l1_ratio
+    for idx in range(st.n_ws):
+        j = st.ws[idx]
+        s = feature_grad(X, j, w, r, st)
+        alpha = lam * a * pen.factor[j]
+        kappa = lam * (1.0 - a) * pen.factor[j]
+        old = beta[j]
+        new = prox(old * st.sq_norm[j] + s, st.sq_norm[j] + kappa, alpha,
+                   pen.lower[j], pen.upper[j])
+        beta[j] = <floating> new
+        delta = <double> beta[j] - old
+        if delta != 0.0:
+            move(X, j, delta, s, r, st)
+            change = 0.5 * (st.sq_norm[j] + kappa) * delta * delta
+            if change > max_change:
+                max_change = change
+    return max_change
+
+
+cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
+                           floating* beta, State* st) noexcept nogil:
+    # exact least squares in the unpenalized features, the others fixed:
+    # delta = G^+ X_U^T W r / n; afterwards s_j = 0 for j in U
+    cdef Py_ssize_t m = st.n_unpen, a, b, j
+    cdef double* s = st.unpen_work
+    cdef double* delta = st.unpen_work + m
+    cdef double old, quad = 0.0, lin = 0.0
+    if m == 0:
+        return
+    for a in range(m):
+        s[a] = feature_grad(X, st.unpen[a], w, r, st)
+        delta[a] = s[a]
+    ldl_solve(st.unpen_ldl, m, delta)
+    for a in range(m):
+        j = st.unpen[a]
+        old = beta[j]
+        beta[j] = <floating> (old + delta[a])
+        delta[a] = <double> beta[j] - old
+        col_update(X, j, delta[a], st.mean[j], r, &st.offset)
+        st.wry -= st.n * delta[a] * st.yc_dot[j]
+        lin += delta[a] * s[a]
+    # sum w r^2 changes by n (delta^T G delta - 2 delta^T s)
+    for a in range(m):
+        for b in range(m):
+            quad += delta[a] * st.unpen_gram[a * m + b] * delta[b]
+    st.wr2 += st.n * (quad - 2.0 * lin)
+
+
+cdef double duality_gap(const State* st, const Penalty* pen, double lam,
+                        const floating* beta, bint all_features) noexcept nogil:
+    # P(beta) - D(t W r / n) over the working set (restricted problem) or all features;
+    # uses grad[] as last computed and the running residual sums
+    cdef Py_ssize_t idx, j, count = st.p if all_features else st.n_ws
+    cdef double a = pen.l1_ratio, alpha, kappa, s, t = 1.0
+    cdef double primal = 0.5 * st.wr2 / st.n, dual
+    cdef double n = st.n
+    # primal penalty and the largest feasible scaling of the dual point
+    for idx in range(count):
+        j = idx if all_features else st.ws[idx]
+        if st.flags[j] & (CONSTANT | UNPENALIZED):
+            continue
+        alpha = lam * a * pen.factor[j]
+        kappa = lam * (1.0 - a) * pen.factor[j]
+        primal += penalty_value(beta[j], alpha, kappa)
+        if kappa == 0.0:
+            s = st.grad[j]
+            if s > alpha and pen.upper[j] == INFINITY:
+                t = min(t, alpha / s)
+            elif s < -alpha and pen.lower[j] == -INFINITY:
+                t = min(t, -alpha / s)
+    dual = t * st.wry / n - 0.5 * t * t * st.wr2 / n
+    for idx in range(count):
+        j = idx if all_features else st.ws[idx]
+        if st.flags[j] & (CONSTANT | UNPENALIZED):
+            continue
+        alpha = lam * a * pen.factor[j]
+        kappa = lam * (1.0 - a) * pen.factor[j]
+        s = t * st.grad[j]
+        if kappa == 0.0:
+            # the scaling makes |s| <= alpha on unbounded sides up to rounding
+            if pen.upper[j] == INFINITY and s > alpha:
+                s = alpha
+            if pen.lower[j] == -INFINITY and s < -alpha:
+                s = -alpha
+        dual -= penalty_conjugate(s, alpha, kappa, pen.lower[j], pen.upper[j])
+    return primal - dual
+
+
+cdef inline void ws_add(State* st, Py_ssize_t j) noexcept nogil:
+    if not st.flags[j] & IN_WS:
+        st.flags[j] |= IN_WS
+        st.ws[st.n_ws] = j
+        st.n_ws += 1
+
+
+cdef void ws_clear(State* st) noexcept nogil:
+    cdef Py_ssize_t idx
+    for idx in range(st.n_ws):
+        st.flags[st.ws[idx]] &= ~IN_WS
+    st.n_ws = 0
+
+
+cdef Py_ssize_t add_violators(State* st, const Penalty* pen, double alpha_scale) noexcept nogil:
+    # every feature outside the working set with b_j = 0 violating |s_j| <= alpha_scale v_j
+    cdef Py_ssize_t j, added = 0
+    for j in range(st.p):
+        if st.flags[j] & (IN_WS | CONSTANT):
+            continue
+        if kkt_violation(st.grad[j], alpha_scale * pen.factor[j],
+                         pen.lower[j], pen.upper[j]) > 0.0:
+            ws_add(st, j)
+            added += 1
+    return added
+
+
+cdef double null_lambda_max(const State* st, const Penalty* pen) noexcept nogil:
+    # smallest lam at which b = 0 satisfies the KKT conditions for every penalized feature
+    cdef Py_ssize_t j
+    cdef double a = max(pen.l1_ratio, MIN_L1_RATIO_FOR_GRID), lmax = 0.0
+    for j in range(st.p):
+        if st.flags[j] & (CONSTANT | UNPENALIZED) or pen.factor[j] == 0.0:
+            continue
+        if not (pen.lower[j] <= 0.0 <= pen.upper[j]):
+            continue
+        lmax = max(lmax, kkt_violation(st.grad[j], 0.0, pen.lower[j], pen.upper[j])
+                   / (a * pen.factor[j]))
+    return lmax
+
+
+# ---------------------------------------------------------------------------------
+# the path
+# ---------------------------------------------------------------------------------
+
+cdef void state_free(State* st) noexcept nogil:
+    free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
+    free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
+    free(st.unpen_work)
+
+
+cdef int state_init(const Design* X, const floating* w, floating* buf, State* st,
+                    const Penalty* pen, bint fit_intercept) noexcept nogil:
+    # column moments, flags and the unpenalized block's Gram matrix (buf: n scratch)
+    cdef Py_ssize_t n = X.n_samples, p = X.n_features, j, a, b, i, m = 0
+    cdef double raw, buf_offset
+    st.n = n
+    st.p = p
+    st.mean = <double*> malloc(p * sizeof(double))
+    st.sq_norm = <double*> malloc(p * sizeof(double))
+    st.grad = <double*> calloc(p, sizeof(double))
+    st.yc_dot = <double*> calloc(p, sizeof(double))
+    st.flags = <char*> calloc(p, sizeof(char))
+    st.ws = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.unpen = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.unpen_gram = NULL
+    st.unpen_ldl = NULL
+    st.unpen_work = NULL
+    st.n_ws = 0
+    st.offset = 0.0
+    if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
+            or st.flags == NULL or st.ws == NULL or st.unpen == NULL):
+        return -1
+    for j in range(p):
+        col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
+        if st.sq_norm[j] <= CONSTANT_RTOL * raw:
+            st.sq_norm[j] = 0.0
+            st.flags[j] |= CONSTANT
+        elif (pen.factor[j] == 0.0 and pen.lower[j] == -INFINITY
+              and pen.upper[j] == INFINITY):
+            st.flags[j] |= UNPENALIZED
+            st.unpen[m] = j
+            m += 1
+    st.n_unpen = m
+    if m == 0:
+        return 0
+    st.unpen_gram = <double*> malloc(m * m * sizeof(double))
+    st.unpen_ldl = <double*> malloc(m * m * sizeof(double))
+    st.unpen_work = <double*> malloc(2 * m * sizeof(double))
+    if st.unpen_gram == NULL or st.unpen_ldl == NULL or st.unpen_work == NULL:
+        return -1
+    # G[a, b] = x_ca^T W x_cb / n, through a dense copy of the centred column b
+    for b in range(m):
+        for i in range(n):
+            buf[i] = 0.0
+        buf_offset = 0.0
+        col_update(X, st.unpen[b], -1.0, st.mean[st.unpen[b]], buf, &buf_offset)
+        for a in range(m):
+            st.unpen_gram[a * m + b] = (col_dot(X, st.unpen[a], w, buf) / n
+                                        + buf_offset * st.mean[st.unpen[a]])
+    ldl_factor(st.unpen_gram, st.unpen_ldl, m)
+    return 0
+
+
+cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating* w,
+                             floating* r, floating* beta, State* st, const Penalty* pen,
+                             const SolverOptions* opts, double lam, double lam_prev,
+                             double* gap_out, Py_ssize_t* passes_out,
+                             int* status_out) noexcept nogil:
+    # working-set CD at one lambda, warm-started from beta; returns the epochs spent
+    cdef Py_ssize_t j, epochs = 0, passes = 0
+    cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
+    cdef double inner_tol = target, last_change, gap
+    cdef int status
+
+    # working set: non-zeros, unpenalized features, and the sequential strong rule
+    ws_clear(st)
+    for j in range(st.p):
+        if st.flags[j] & CONSTANT:
+            continue
+        if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
+                or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
+                                 pen.lower[j], pen.upper[j]) > 0.0):
+            ws_add(st, j)
+
+    while True:
+        last_change = INFINITY
+        while epochs < opts.max_epochs:
+            last_change = cd_epoch(X, w, r, beta, st, pen, lam)
+            epochs += 1
+            if last_change <= inner_tol:
+                break
+        # certificate of the working-set problem, O(nnz of the working set)
+        unpenalized_step(X, w, r, beta, st)
+        compute_grads(X, w, r, st, False)
+        gap = duality_gap(st, pen, lam, beta, False)
+        if gap > 0.5 * target and epochs < opts.max_epochs and last_change > 0.0:
+            inner_tol *= 0.1
+            continue
+        # one full pass: duality gap, KKT check of the rest, strong rule for later
+        fold_offset(r, st)
+        residual_sums(r, yc, w, st)
+        compute_grads(X, w, r, st, True)
+        passes += 1
+        gap = duality_gap(st, pen, lam, beta, True)
+        if gap <= target:
+            status = CONVERGED
+            break
+        if epochs >= opts.max_epochs:
+            status = MAX_EPOCHS
+            break
+        if add_violators(st, pen, lam * a) == 0:
+            if last_change == 0.0:
+                status = STALLED
+                break
+            inner_tol *= 0.1
+    gap_out[0] = gap
+    passes_out[0] = passes
+    status_out[0] = status
+    return epochs
+
+
+cdef int enet_path(const Design* X, const floating* y, const floating* w,
+                   const Penalty* pen, const SolverOptions* opts,
+                   double* lambdas, Py_ssize_t n_lambdas, bint lambdas_relative,
+                   const floating* beta_init, floating* coefs,
+                   PathReport* report) noexcept nogil:
+    """Elastic-net path by working-set coordinate descent; see the module docstring.
+
+    X: the design (any storage); y, w: targets and weights (w sums to n, or NULL);
+    lambdas: decreasing, absolute, or multiples of lambda_max when lambdas_relative
+    (then overwritten with the absolute values); beta_init: warm start or NULL;
+    coefs: n_features x n_lambdas, column-major, written; report: per-lambda results.
+    Returns 0, or -1 when memory ran out.
+    """
+    cdef Py_ssize_t n = X.n_samples, p = X.n_features, i, j, k
+    cdef double ymean = 0.0, lam, lam_prev, delta, b0
+    cdef floating* yc = <floating*> malloc(n * sizeof(floating))
+    cdef floating* r = <floating*> malloc(n * sizeof(floating))
+    cdef floating* beta = <floating*> malloc(p * sizeof(floating))
+    cdef State st
+    cdef int err = 0
+    if yc == NULL or r == NULL or beta == NULL:
+        free(yc); free(r); free(beta)
+        return -1
+    if state_init(X, w, r, &st, pen, opts.fit_intercept) != 0:
+        err = -1
+    else:
+        # centred targets and the null model: b = clip(0), unpenalized features fitted
+        if opts.fit_intercept:
+            for i in range(n):
+                ymean += (1.0 if w == NULL else w[i]) * y[i]
+            ymean /= n
+            i = 1
+            while i < n and y[i] == y[0]:
+                i += 1
+            if i == n:          # constant y: centre exactly, not up to rounding
+                ymean = y[0]
+        for i in range(n):
+            yc[i] = <floating> (y[i] - ymean)
+            r[i] = yc[i]
+        residual_sums(r, yc, w, &st)
+        st.null_obj = 0.5 * st.wr2 / n
+        for j in range(p):
+            if not st.flags[j] & CONSTANT:
+                st.yc_dot[j] = col_dot(X, j, w, yc) / n
+            beta[j] = <floating> clip(0.0, pen.lower[j], pen.upper[j])
+            if beta[j] != 0.0:
+                move(X, j, beta[j], feature_grad(X, j, w, r, &st), r, &st)
+        unpenalized_step(X, w, r, beta, &st)
+        fold_offset(r, &st)
+        residual_sums(r, yc, w, &st)
+        compute_grads(X, w, r, &st, True)
+        report.lambda_max = null_lambda_max(&st, pen)
+        report.null_objective = st.null_obj
+        if lambdas_relative:
+            for k in range(n_lambdas):
+                lambdas[k] *= report.lambda_max
+        if beta_init != NULL:
+            for j in range(p):
+                delta = clip(beta_init[j], pen.lower[j], pen.upper[j]) - beta[j]
+                if delta != 0.0 and not st.flags[j] & CONSTANT:
+                    move(X, j, delta, feature_grad(X, j, w, r, &st), r, &st)
+                    beta[j] = <floating> (beta[j] + delta)
+            fold_offset(r, &st)
+            residual_sums(r, yc, w, &st)
+            compute_grads(X, w, r, &st, True)
+
+        lam_prev = max(report.lambda_max, lambdas[0] if n_lambdas > 0 else 0.0)
+        for k in range(n_lambdas):
+            lam = lambdas[k]
+            report.n_epochs[k] = solve_lambda(
+                X, yc, w, r, beta, &st, pen, opts, lam, lam_prev,
+                &report.dual_gap[k], &report.n_passes[k], &report.status[k])
+            lam_prev = lam
+            b0 = ymean
+            for j in range(p):
+                coefs[k * p + j] = beta[j]
+                b0 -= st.mean[j] * beta[j]
+            report.intercept[k] = b0
+            if st.null_obj > 0.0:
+                report.dual_gap[k] /= st.null_obj
+                report.dev_ratio[k] = 1.0 - 0.5 * st.wr2 / n / st.null_obj
+            else:
+                report.dev_ratio[k] = 0.0
+    state_free(&st)
+    free(yc); free(r); free(beta)
+    return err
+
+
+# ---------------------------------------------------------------------------------
+# Python entry points (the low-level API): the design is built from arrays, the path
+# runs without the GIL, results come back as a dict of arrays
+# ---------------------------------------------------------------------------------
+
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+
+cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sample_weight,
+               const double[::1] penalty_factor, const double[::1] lower_bounds,
+               const double[::1] upper_bounds, double l1_ratio, double[::1] lambdas,
+               bint lambdas_relative, const floating[::1] coef_init, double tol,
+               Py_ssize_t max_epochs, bint fit_intercept):
+    cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0]
+    dtype = np.float32 if floating is float else np.float64
+    coefs_arr = np.zeros((p, K), dtype=dtype, order="F")
+    out = {name: np.zeros(K) for name in ("intercept", "dual_gap", "dev_ratio")}
+    out["n_epochs"] = np.zeros(K, dtype=np.intp)
+    out["n_passes"] = np.zeros(K, dtype=np.intp)
+    out["status"] = np.zeros(K, dtype=np.intc)
+    cdef floating[::1, :] coefs = coefs_arr
+    cdef double[::1] intercept = out["intercept"], dual_gap = out["dual_gap"]
+    cdef double[::1] dev_ratio = out["dev_ratio"]
+    cdef Py_ssize_t[::1] n_epochs = out["n_epochs"], n_passes = out["n_passes"]
+    cdef int[::1] status = out["status"]
+    cdef Penalty pen
+    cdef SolverOptions opts
+    cdef PathReport report
+    cdef int err
+    cdef const floating* w = NULL if sample_weight is None else &sample_weight[0]
+    cdef const floating* b0 = NULL if coef_init is None else &coef_init[0]
+    pen.l1_ratio = l1_ratio
+    pen.factor = &penalty_factor[0]
+    pen.lower = &lower_bounds[0]
+    pen.upper = &upper_bounds[0]
+    opts.tol = tol
+    opts.max_epochs = max_epochs
+    opts.fit_intercept = fit_intercept
+    report.intercept = &intercept[0] if K else NULL
+    report.dual_gap = &dual_gap[0] if K else NULL
+    report.dev_ratio = &dev_ratio[0] if K else NULL
+    report.n_epochs = &n_epochs[0] if K else NULL
+    report.n_passes = &n_passes[0] if K else NULL
+    report.status = &status[0] if K else NULL
+    with nogil:
+        err = enet_path(X, &y[0], w, &pen, &opts, &lambdas[0] if K else NULL, K,
+                        lambdas_relative, b0, &coefs[0, 0] if K else NULL, &report)
+    if err != 0:
+        raise MemoryError("fastreg: could not allocate the solver's work arrays")
+    out["coef"] = coefs_arr
+    out["lambda_max"] = report.lambda_max
+    out["null_objective"] = report.null_objective
+    return out
+
+
+def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not None, *,
+                    const floating[::1] sample_weight=None,
+                    const double[::1] penalty_factor not None,
+                    const double[::1] lower_bounds not None,
+                    const double[::1] upper_bounds not None,
+                    double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
+                    const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
+                    bint fit_intercept):
+    """Path on a Fortran-ordered dense X (used in place). Arguments as for `enet_path`."""
+    cdef DenseDesign design
+    design.data = &X[0, 0]
+    design.ld = X.strides[1] // sizeof(floating)
+    design.n_samples = X.shape[0]
+    design.n_features = X.shape[1]
+    return _run(&design, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
+                l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
+                fit_intercept)
+
+
+def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices not None,
+                  const index_t[::1] indptr not None, Py_ssize_t n_samples,
+                  const floating[::1] y not None, *,
+                  const floating[::1] sample_weight=None,
+                  const double[::1] penalty_factor not None,
+                  const double[::1] lower_bounds not None,
+                  const double[::1] upper_bounds not None,
+                  double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
+                  const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
+                  bint fit_intercept):
+    """Path on a CSC matrix given by its arrays (used in place, no duplicate entries)."""
+    cdef CSCDesign32 d32
+    cdef CSCDesign64 d64
+    cdef const void* values = &data[0] if data.shape[0] else NULL
+    if index_t is int32_t:
+        d32.data = values
+        d32.indices = &indices[0] if indices.shape[0] else NULL
+        d32.indptr = &indptr[0]
+        d32.n_samples = n_samples
+        d32.n_features = indptr.shape[0] - 1
+        return _run(&d32, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
+                    l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
+                    fit_intercept)
+    else:
+        d64.data = values
+        d64.indices = &indices[0] if indices.shape[0] else NULL
+        d64.indptr = &indptr[0]
+        d64.n_samples = n_samples
+        d64.n_features = indptr.shape[0] - 1
+        return _run(&d64, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
+                    l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
+                    fit_intercept)

@@ -1,0 +1,156 @@
+# The storage layer: the four column operations coordinate descent needs, written
+# once per storage. Everything above this file (the epoch, the duality gap, the
+# screening and working-set logic) is written once against these functions and
+# specialised at compile time through the fused type `Design`.
+#
+# Conventions (n = n_samples):
+#   * `w` is the vector of sample weights, rescaled to sum to n, or NULL for unit weights.
+#   * The residual is stored as a pair (r, offset): the true residual is r + offset * 1.
+#     Dense storage keeps offset == 0 and updates r with the centred column directly
+#     (no cancellation); CSC storage moves the centring into the scalar offset so that
+#     an update costs O(nnz of the column), never O(n) (implicit centring).
+#   * Data pointers are `const void*` and read as `floating*`: the floating type of a
+#     call is the one of the vectors passed with it, so one struct serves both dtypes.
+from libc.stdint cimport int32_t, int64_t
+from cython cimport floating
+
+
+ctypedef struct DenseDesign:
+    const void* data          # column-major values; column j starts at data + j * ld
+    Py_ssize_t ld             # leading dimension (elements between two columns)
+    Py_ssize_t n_samples
+    Py_ssize_t n_features
+
+ctypedef struct CSCDesign32:
+    const void* data          # values of the non-zeros, column after column
+    const int32_t* indices    # row of each non-zero (any order, no duplicates)
+    const int32_t* indptr     # column j holds entries indptr[j] .. indptr[j + 1] - 1
+    Py_ssize_t n_samples
+    Py_ssize_t n_features
+
+ctypedef struct CSCDesign64:
+    const void* data
+    const int64_t* indices
+    const int64_t* indptr
+    Py_ssize_t n_samples
+    Py_ssize_t n_features
+
+ctypedef fused Design:
+    DenseDesign
+    CSCDesign32
+    CSCDesign64
+
+
+cdef inline double _dot(const floating* x, const floating* v, Py_ssize_t n) noexcept nogil:
+    # np.dot(x, v), accumulated in float64 with four independent sums
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t i, m = n - n % 4
+    for i in range(0, m, 4):
+        s0 += <double> x[i] * v[i]
+        s1 += <double> x[i + 1] * v[i + 1]
+        s2 += <double> x[i + 2] * v[i + 2]
+        s3 += <double> x[i + 3] * v[i + 3]
+    for i in range(m, n):
+        s0 += <double> x[i] * v[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline double _wdot(const floating* x, const floating* w, const floating* v,
+                         Py_ssize_t n) noexcept nogil:
+    # np.dot(x, w * v), accumulated in float64
+    cdef double s0 = 0.0, s1 = 0.0
+    cdef Py_ssize_t i, m = n - n % 2
+    for i in range(0, m, 2):
+        s0 += <double> x[i] * w[i] * v[i]
+        s1 += <double> x[i + 1] * w[i + 1] * v[i + 1]
+    for i in range(m, n):
+        s0 += <double> x[i] * w[i] * v[i]
+    return s0 + s1
+
+
+cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
+                           const floating* v) noexcept nogil:
+    """sum_i w_i X[i, j] v_i for the raw (uncentred) column j."""
+    cdef const floating* x
+    cdef Py_ssize_t k, i, start, end
+    cdef double acc = 0.0
+    if Design is DenseDesign:
+        x = (<const floating*> X.data) + j * X.ld
+        if w == NULL:
+            return _dot(x, v, X.n_samples)
+        return _wdot(x, w, v, X.n_samples)
+    else:
+        x = <const floating*> X.data
+        start = X.indptr[j]
+        end = X.indptr[j + 1]
+        if w == NULL:
+            for k in range(start, end):
+                acc += <double> x[k] * v[X.indices[k]]
+        else:
+            for k in range(start, end):
+                i = X.indices[k]
+                acc += <double> x[k] * w[i] * v[i]
+        return acc
+
+
+cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double mean,
+                            floating* r, double* offset) noexcept nogil:
+    """(r + offset) -= delta * (X[:, j] - mean): the residual after beta_j += delta."""
+    cdef const floating* x
+    cdef Py_ssize_t i, k
+    cdef floating d = <floating> delta, m = <floating> mean
+    if Design is DenseDesign:
+        x = (<const floating*> X.data) + j * X.ld
+        if mean == 0.0:
+            for i in range(X.n_samples):
+                r[i] -= d * x[i]
+        else:
+            for i in range(X.n_samples):
+                r[i] -= d * (x[i] - m)
+    else:
+        x = <const floating*> X.data
+        for k in range(X.indptr[j], X.indptr[j + 1]):
+            r[X.indices[k]] -= d * x[k]
+        offset[0] += delta * mean
+
+
+cdef inline void col_moments(const Design* X, Py_ssize_t j, const floating* w,
+                             bint center, double* mean, double* sq_norm,
+                             double* raw_sq_norm) noexcept nogil:
+    """Weighted mean, centred and raw squared norms of column j, all divided by n.
+
+    mean = sum(w * x) / n (0 when not centring), sq_norm = sum(w * (x - mean)**2) / n,
+    raw_sq_norm = sum(w * x**2) / n (the scale against which a column counts as constant).
+    Two passes, so a column with a large mean loses no precision.
+    """
+    cdef const floating* x
+    cdef Py_ssize_t n = X.n_samples, i, k
+    cdef double s = 0.0, ss = 0.0, raw = 0.0, wsum_nz = 0.0, wi, dx, mu
+    if Design is DenseDesign:
+        x = (<const floating*> X.data) + j * X.ld
+        for i in range(n):
+            wi = 1.0 if w == NULL else w[i]
+            s += wi * x[i]
+            raw += wi * x[i] * x[i]
+        mu = s / n if center else 0.0
+        for i in range(n):
+            wi = 1.0 if w == NULL else w[i]
+            dx = x[i] - mu
+            ss += wi * dx * dx
+    else:
+        x = <const floating*> X.data
+        for k in range(X.indptr[j], X.indptr[j + 1]):
+            wi = 1.0 if w == NULL else w[X.indices[k]]
+            s += wi * x[k]
+            raw += wi * x[k] * x[k]
+            wsum_nz += wi
+        mu = s / n if center else 0.0
+        for k in range(X.indptr[j], X.indptr[j + 1]):
+            wi = 1.0 if w == NULL else w[X.indices[k]]
+            dx = x[k] - mu
+            ss += wi * dx * dx
+        # the implicit zeros of the column, each (0 - mu)**2, carry weight n - wsum_nz
+        ss += mu * mu * max(n - wsum_nz, 0.0)
+    mean[0] = mu
+    sq_norm[0] = ss / n
+    raw_sq_norm[0] = raw / n
