@@ -37,6 +37,8 @@ class PathResult:
     n_epochs : (n_lambdas,) coordinate-descent sweeps over the working set.
     n_passes : (n_lambdas,) full passes over X (gradient of every feature).
     converged : (n_lambdas,) whether dual_gap <= tol.
+    status : (n_lambdas,) 0 converged, 1 the epoch budget ran out, 2 stalled (no
+        coordinate moves any more: tol is below what the dtype's precision reaches).
     dev_ratio : (n_lambdas,) fraction of the (weighted) deviance explained.
     l1_ratio, tol : the mixing parameter and tolerance used.
     lambda_max : the smallest lambda whose solution has no penalized non-zero.
@@ -50,6 +52,7 @@ class PathResult:
     n_epochs: np.ndarray
     n_passes: np.ndarray
     converged: np.ndarray
+    status: np.ndarray
     dev_ratio: np.ndarray
     l1_ratio: float
     tol: float
@@ -173,21 +176,23 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
     result = PathResult(
         lambdas=grid, coef=out["coef"], intercept=out["intercept"], dual_gap=out["dual_gap"],
         n_epochs=out["n_epochs"], n_passes=out["n_passes"], converged=status == 0,
+        status=status,
         dev_ratio=out["dev_ratio"], l1_ratio=l1_ratio, tol=tol,
         lambda_max=float(out["lambda_max"]), null_objective=float(out["null_objective"]),
     )
     if check_convergence:
-        warn_if_not_converged(result, status, dtype, ConvergenceWarning)
+        warn_if_not_converged(result, ConvergenceWarning)
     return result
 
 
-def warn_if_not_converged(result, status, dtype, category, stacklevel=3):
+def warn_if_not_converged(result, category, stacklevel=3):
     """One warning naming the worst lambda, its duality gap and why it stopped."""
+    status = result.status
     bad = np.flatnonzero(status != 0)
     if bad.size == 0:
         return
     k = bad[np.argmax(result.dual_gap[bad])]
-    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=np.dtype(dtype).name)
+    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=result.coef.dtype.name)
     warnings.warn(
         f"fastreg: {bad.size} of {status.size} lambda(s) did not converge. Worst: lambda="
         f"{result.lambdas[k]:.6g} (index {k}) stopped at duality gap {result.dual_gap[k]:.3g} "
