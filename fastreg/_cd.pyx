@@ -510,8 +510,11 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
         report.lambda_max = null_lambda_max(&st, pen)
         report.null_objective = st.null_obj
         if lambdas_relative:
+            # lambda_max = 0: no penalized feature correlates with y (constant y, say);
+            # every lambda then gives the null model, keep the grid positive
+            lam = report.lambda_max if report.lambda_max > 0.0 else 1.0
             for k in range(n_lambdas):
-                lambdas[k] *= report.lambda_max
+                lambdas[k] *= lam
         if beta_init != NULL:
             for j in range(p):
                 delta = clip(beta_init[j], pen.lower[j], pen.upper[j]) - beta[j]

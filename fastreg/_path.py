@@ -113,7 +113,9 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
     l1_ratio : float in [0, 1]
         1 is the lasso, 0 ridge (solved here by coordinate descent too).
     lambdas : array of non-negative floats, optional
-        The grid, solved in decreasing order (the result is sorted that way).
+        The grid, solved in decreasing order (the result is sorted that way). At
+        lambda = 0 the problem is least squares, whose dual point is feasible only at an
+        exact solution: expect a ConvergenceWarning there.
     n_lambdas : int, default 100
         Size of the default grid, geometric from lambda_max down to
         ``lambda_min_ratio * lambda_max``.

@@ -1,0 +1,390 @@
+"""Properties of the path solver: optimality (KKT), duality-gap certificates, agreement
+with scikit-learn and between storages, dtypes and warm/cold starts."""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import fastreg
+from fastreg import enet_path, lasso_path
+from conftest import (TOLERANCES, kkt_violation, make_problem, objective, optimal_intercept,
+                      rescaled, to_layout)
+
+DTYPES = [np.float64, np.float32]
+LAYOUTS = ["F", "C", "csc"]
+L1_RATIOS = [1.0, 0.5, 0.0]
+
+
+def weights_for(kind, n, seed=3):
+    if kind is None:
+        return None
+    return np.random.default_rng(seed).uniform(0.2, 3.0, size=n)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("l1_ratio", L1_RATIOS)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weights", [None, "random"])
+def test_path_is_optimal(dtype, layout, l1_ratio, fit_intercept, weights):
+    """KKT conditions hold, the gap is small and certifies the objective, the dtype stays."""
+    X, y = make_problem(30, 50, dtype=dtype, seed=1)
+    X = to_layout(X, layout).astype(dtype)
+    w = weights_for(weights, X.shape[0])
+    tols = TOLERANCES[dtype]
+    res = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=15, sample_weight=w,
+                    fit_intercept=fit_intercept, tol=tols["solver_tol"])
+    assert res.coef.dtype == dtype
+    assert res.coef.shape == (50, 15)
+    assert np.all(np.diff(res.lambdas) < 0)
+    assert res.converged.all()
+    assert np.all(res.dual_gap <= tols["solver_tol"])
+    assert np.all(np.isfinite(res.coef)) and np.all(np.isfinite(res.intercept))
+    scale = np.abs(y).max() * np.abs(X).max()
+    for k in range(0, 15, 4):
+        b, b0 = res.coef[:, k], res.intercept[k]
+        viol = kkt_violation(X, y, b, b0, res.lambdas[k], l1_ratio, w=w)
+        assert viol <= tols["kkt_atol"] * scale, (k, viol)
+        # the reported intercept is the optimal one for the returned coefficients
+        assert b0 == pytest.approx(optimal_intercept(X, y, b.astype(np.float64), w, fit_intercept),
+                                   abs=1e-4 * scale)
+    if l1_ratio > 0:
+        assert res.n_nonzero[0] == 0          # lambda_max gives the all-zero model
+        assert res.n_nonzero[-1] > 0
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_gap_certifies_suboptimality(l1_ratio, fit_intercept):
+    """A loose solve's gap bounds its true suboptimality (measured against a tight solve)."""
+    X, y = make_problem(60, 120, seed=4)
+    tight = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=20, tol=1e-13,
+                      fit_intercept=fit_intercept, max_epochs=100_000)
+    loose = enet_path(X, y, l1_ratio=l1_ratio, lambdas=tight.lambdas, tol=1e-2,
+                      fit_intercept=fit_intercept)
+    for k, lam in enumerate(tight.lambdas):
+        p_star = objective(X, y, tight.coef[:, k], lam, l1_ratio, intercept=tight.intercept[k])
+        p = objective(X, y, loose.coef[:, k], lam, l1_ratio, intercept=loose.intercept[k])
+        subopt = (p - p_star) / loose.null_objective
+        assert subopt <= loose.dual_gap[k] + 1e-12
+        assert loose.dual_gap[k] <= 1e-2
+    # and a loose solve really is looser somewhere: the certificate is not vacuous
+    assert loose.dual_gap.max() > 1e-8
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_matches_sklearn_enet_path(l1_ratio, fit_intercept, sparse):
+    sk_linear = pytest.importorskip("sklearn.linear_model")
+    X, y = make_problem(80, 30, seed=2, density=0.3 if sparse else None)
+    res = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=10, tol=1e-12,
+                    fit_intercept=fit_intercept)
+    for k in [0, 3, 6, 9]:
+        est = sk_linear.ElasticNet(alpha=res.lambdas[k], l1_ratio=l1_ratio, tol=1e-12,
+                                   max_iter=100_000, fit_intercept=fit_intercept).fit(X, y)
+        # same objective to 1e-12 of the null objective, same coefficients to the
+        # precision the (flat) objective pins them down
+        ours = objective(X, y, res.coef[:, k], res.lambdas[k], l1_ratio, intercept=res.intercept[k])
+        theirs = objective(X, y, est.coef_, res.lambdas[k], l1_ratio, intercept=est.intercept_)
+        assert ours - theirs <= 1e-12 * res.null_objective
+        np.testing.assert_allclose(res.coef[:, k], est.coef_, atol=1e-5, rtol=1e-5)
+        assert res.intercept[k] == pytest.approx(est.intercept_, abs=1e-5)
+
+
+def test_matches_sklearn_with_weights_and_positive():
+    sk_linear = pytest.importorskip("sklearn.linear_model")
+    X, y = make_problem(70, 20, seed=5)
+    w = weights_for("random", 70)
+    for positive in [False, True]:
+        res = enet_path(X, y, l1_ratio=0.8, n_lambdas=8, sample_weight=w, positive=positive,
+                        tol=1e-12)
+        for k in [1, 4, 7]:
+            est = sk_linear.ElasticNet(alpha=res.lambdas[k], l1_ratio=0.8, tol=1e-12,
+                                       max_iter=100_000, positive=positive)
+            est.fit(X, y, sample_weight=w)
+            np.testing.assert_allclose(res.coef[:, k], est.coef_, atol=1e-5, rtol=1e-5)
+            assert res.intercept[k] == pytest.approx(est.intercept_, abs=1e-5)
+
+
+def test_lambda_max_matches_closed_form():
+    X, y = make_problem(50, 40, seed=6)
+    res = lasso_path(X, y, n_lambdas=5)
+    Xc = X - X.mean(axis=0)
+    assert res.lambda_max == pytest.approx(np.abs(Xc.T @ (y - y.mean())).max() / 50, rel=1e-12)
+    res = enet_path(X, y, l1_ratio=0.25, n_lambdas=5)
+    assert res.lambdas[0] == pytest.approx(np.abs(Xc.T @ (y - y.mean())).max() / (50 * 0.25))
+    # just below lambda_max one feature enters
+    res = lasso_path(X, y, lambdas=[res.lambda_max * 0.25 * 0.999])
+    assert res.n_nonzero[0] == 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_dense_equals_csc(dtype, l1_ratio, index_dtype, fit_intercept):
+    X, y = make_problem(60, 80, density=0.2, seed=7, dtype=dtype)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    w = weights_for("random", 60)
+    tol = TOLERANCES[dtype]
+    sparse = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=12, sample_weight=w, tol=tol["solver_tol"],
+                       fit_intercept=fit_intercept)
+    dense = enet_path(X.toarray(), y, l1_ratio=l1_ratio, n_lambdas=12, sample_weight=w,
+                      tol=tol["solver_tol"], fit_intercept=fit_intercept)
+    np.testing.assert_allclose(sparse.lambdas, dense.lambdas, rtol=1e-5)
+    np.testing.assert_allclose(sparse.coef, dense.coef, atol=tol["coef_atol"])
+    np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=tol["coef_atol"])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_close_to_float64(sparse):
+    X, y = make_problem(100, 40, seed=8, density=0.3 if sparse else None)
+    r64 = enet_path(X, y, l1_ratio=0.5, n_lambdas=10, tol=1e-10)
+    r32 = enet_path(X.astype(np.float32), y.astype(np.float32), l1_ratio=0.5, n_lambdas=10,
+                    tol=1e-5)
+    assert r32.coef.dtype == np.float32
+    np.testing.assert_allclose(r32.lambdas, r64.lambdas, rtol=1e-5)
+    for k in range(10):
+        p64 = objective(X, y, r64.coef[:, k], r64.lambdas[k], 0.5, intercept=r64.intercept[k])
+        p32 = objective(X, y, r32.coef[:, k], r64.lambdas[k], 0.5, intercept=r32.intercept[k])
+        assert (p32 - p64) / r64.null_objective <= 1e-4
+    np.testing.assert_allclose(r32.coef, r64.coef, atol=2e-2)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_warm_start_equals_cold_start(sparse):
+    X, y = make_problem(50, 70, seed=9, density=0.25 if sparse else None)
+    path = enet_path(X, y, l1_ratio=0.9, n_lambdas=20, tol=1e-12)
+    k = 12
+    cold = enet_path(X, y, l1_ratio=0.9, lambdas=[path.lambdas[k]], tol=1e-12)
+    warm = enet_path(X, y, l1_ratio=0.9, lambdas=[path.lambdas[k]], tol=1e-12,
+                     coef_init=path.coef[:, k - 1])
+    np.testing.assert_allclose(cold.coef[:, 0], path.coef[:, k], atol=1e-5)
+    np.testing.assert_allclose(warm.coef[:, 0], path.coef[:, k], atol=1e-5)
+    for res in (cold, warm):
+        p = objective(X, y, res.coef[:, 0], res.lambdas[0], 0.9, intercept=res.intercept[0])
+        p_path = objective(X, y, path.coef[:, k], res.lambdas[0], 0.9, intercept=path.intercept[k])
+        assert abs(p - p_path) <= 1e-12 * path.null_objective
+    assert warm.n_epochs[0] <= cold.n_epochs[0]
+    # a warm start at the solution itself needs (almost) nothing
+    again = enet_path(X, y, l1_ratio=0.9, lambdas=[path.lambdas[k]], tol=1e-10,
+                      coef_init=path.coef[:, k])
+    assert again.n_epochs[0] <= 2
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_integer_weights_equal_row_repetition(sparse):
+    X, y = make_problem(40, 25, seed=10, density=0.3 if sparse else None)
+    counts = np.random.default_rng(0).integers(0, 4, size=40)
+    counts[0] = 1
+    Xd = X.toarray() if sparse else X
+    X_rep = np.repeat(Xd, counts, axis=0)
+    y_rep = np.repeat(y, counts)
+    if sparse:
+        X_rep = sp.csc_matrix(X_rep)
+    weighted = enet_path(X, y, l1_ratio=0.7, n_lambdas=10, sample_weight=counts, tol=1e-12)
+    repeated = enet_path(X_rep, y_rep, l1_ratio=0.7, lambdas=weighted.lambdas, tol=1e-12)
+    np.testing.assert_allclose(weighted.coef, repeated.coef, atol=1e-7)
+    np.testing.assert_allclose(weighted.intercept, repeated.intercept, atol=1e-7)
+    assert weighted.lambda_max == pytest.approx(repeated.lambda_max, rel=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_penalty_factor_zero_leaves_feature_unpenalized(sparse, l1_ratio):
+    X, y = make_problem(60, 30, seed=11, density=0.4 if sparse else None)
+    factor = np.ones(30)
+    factor[[3, 17]] = 0.0
+    res = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=10, penalty_factor=factor, tol=1e-11)
+    assert res.converged.all()
+    # unpenalized features are in the model from the start, and equal a plain least-squares fit
+    assert np.all(res.coef[[3, 17], 0] != 0)
+    assert np.count_nonzero(res.coef[:, 0]) == 2
+    Xd = X.toarray() if sparse else X
+    A = np.column_stack([np.ones(60), Xd[:, [3, 17]]])
+    ls = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(res.coef[[3, 17], 0], ls[1:], rtol=1e-7)
+    assert res.intercept[0] == pytest.approx(ls[0], rel=1e-7)
+    for k in [0, 5, 9]:
+        viol = kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], l1_ratio,
+                             factor=factor)
+        assert viol < 1e-5
+    # other factors scale the penalty: factor 2 equals doubling lambda for that feature
+    factor2 = np.full(30, 2.0)
+    res2 = enet_path(X, y, l1_ratio=l1_ratio, lambdas=res.lambdas / 2, penalty_factor=factor2,
+                     tol=1e-12)
+    res1 = enet_path(X, y, l1_ratio=l1_ratio, lambdas=res.lambdas, tol=1e-12)
+    np.testing.assert_allclose(res2.coef, res1.coef, atol=1e-8)
+
+
+def test_duplicated_unpenalized_features():
+    X, y = make_problem(40, 10, seed=12)
+    X = np.asfortranarray(np.column_stack([X, X[:, 2]]))
+    factor = np.ones(11)
+    factor[[2, 10]] = 0
+    res = enet_path(X, y, n_lambdas=5, penalty_factor=factor, tol=1e-10)
+    assert res.converged.all()
+    for k in range(5):
+        assert kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], 1.0,
+                             factor=factor) < 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_bounds_are_respected(sparse):
+    X, y = make_problem(50, 20, seed=13, density=0.5 if sparse else None)
+    lower = np.full(20, -0.5)
+    upper = np.full(20, 0.8)
+    lower[4], upper[4] = 0.3, 0.6      # excludes 0: the feature is always in the model
+    res = enet_path(X, y, l1_ratio=0.6, n_lambdas=10, lower_bounds=lower, upper_bounds=upper,
+                    tol=1e-11)
+    assert res.converged.all()
+    assert np.all(res.coef >= lower[:, None] - 1e-12) and np.all(res.coef <= upper[:, None] + 1e-12)
+    assert np.all(res.coef[4] >= 0.3)
+    assert np.any(res.coef == 0.8) or np.any(res.coef == -0.5)   # some bound is active
+    for k in [0, 5, 9]:
+        assert kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], 0.6,
+                             lower=lower, upper=upper) < 1e-5
+
+
+def test_positive_matches_lower_bound_zero():
+    X, y = make_problem(50, 30, seed=14)
+    a = enet_path(X, y, positive=True, n_lambdas=8, tol=1e-12)
+    b = enet_path(X, y, lower_bounds=0.0, n_lambdas=8, tol=1e-12)
+    assert np.all(a.coef >= 0)
+    np.testing.assert_array_equal(a.coef, b.coef)
+
+
+def test_constant_and_zero_columns_and_duplicates():
+    X, y = make_problem(40, 12, seed=15)
+    X = np.column_stack([X, np.full(40, 3.0), np.zeros(40), X[:, 0]])
+    for Xs in [np.asfortranarray(X), sp.csc_matrix(X)]:
+        res = enet_path(Xs, y, l1_ratio=0.9, n_lambdas=10, tol=1e-10)
+        assert res.converged.all()
+        assert np.all(res.coef[12:14] == 0)          # constant and zero columns stay out
+        # duplicated columns share the weight equally (the L2 part makes it unique); the gap
+        # bounds the difference: (1-a) lam/2 * 2 (d/2)^2 <= gap  =>  |d| <= 2 sqrt(gap / ((1-a) lam))
+        bound = 2 * np.sqrt(res.dual_gap * res.null_objective / (0.1 * res.lambdas))
+        assert np.all(np.abs(res.coef[0] - res.coef[14]) <= bound + 1e-12)
+        assert np.abs(res.coef[0] - res.coef[14])[:4].max() < 1e-4
+        for k in [2, 9]:
+            assert kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], 0.9) < 1e-5
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_constant_y(sparse):
+    X, _ = make_problem(30, 10, seed=16, density=0.5 if sparse else None)
+    y = np.full(30, 7.25)
+    res = enet_path(X, y, n_lambdas=5)
+    assert res.converged.all()
+    assert np.all(res.coef == 0)
+    np.testing.assert_array_equal(res.intercept, 7.25)
+    assert np.all(np.isfinite(res.lambdas)) and np.all(res.lambdas > 0)
+
+
+def test_one_sample_and_one_feature():
+    res = enet_path(np.array([[1.0, 2.0, 3.0]]), [5.0], n_lambdas=3)
+    assert np.all(res.coef == 0) and np.allclose(res.intercept, 5.0)
+    X, y = make_problem(50, 1, seed=17, n_informative=1)
+    res = enet_path(X, y, l1_ratio=0.5, n_lambdas=10, tol=1e-12)
+    xc, yc = X[:, 0] - X[:, 0].mean(), y - y.mean()
+    for k in range(10):   # closed form for one feature: soft-threshold / (norm + L2)
+        lam = res.lambdas[k]
+        z = xc @ yc / 50
+        b = np.sign(z) * max(abs(z) - 0.5 * lam, 0) / (xc @ xc / 50 + 0.5 * lam)
+        assert res.coef[0, k] == pytest.approx(b, rel=1e-9, abs=1e-12)
+
+
+def test_ridge_closed_form():
+    X, y = make_problem(40, 60, seed=18)
+    lam = 0.3
+    res = enet_path(X, y, l1_ratio=0.0, lambdas=[lam], tol=1e-13, max_epochs=100_000)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    beta = np.linalg.solve(Xc.T @ Xc / 40 + lam * np.eye(60), Xc.T @ yc / 40)
+    np.testing.assert_allclose(res.coef[:, 0], beta, atol=1e-6)
+    # the default grid for l1_ratio=0 starts at the l1_ratio=1e-3 lambda_max (as glmnet)
+    res = enet_path(X, y, l1_ratio=0.0, n_lambdas=3)
+    assert res.lambdas[0] == pytest.approx(np.abs(Xc.T @ yc).max() / 40 / 1e-3)
+
+
+def test_read_only_and_no_copy():
+    X, y = make_problem(30, 20, seed=19)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    res = enet_path(X, y, n_lambdas=5)
+    assert res.converged.all()
+    from fastreg._validation import check_design
+    assert check_design(X) is X                                   # F-ordered: no copy
+    Xs = sp.csc_matrix(X)
+    Xs.data.setflags(write=False)
+    assert check_design(Xs) is Xs                                 # canonical CSC: no copy
+    np.testing.assert_allclose(enet_path(Xs, y, n_lambdas=5).coef, res.coef, atol=1e-8)
+
+
+def test_unsorted_and_duplicate_csc_indices():
+    X, y = make_problem(40, 15, seed=20, density=0.4)
+    ref = enet_path(X, y, n_lambdas=8, tol=1e-12)
+    # reverse the order of the entries inside every column
+    data, indices = X.data.copy(), X.indices.copy()
+    for j in range(15):
+        s, e = X.indptr[j], X.indptr[j + 1]
+        data[s:e], indices[s:e] = data[s:e][::-1], indices[s:e][::-1]
+    unsorted = sp.csc_matrix((data, indices, X.indptr.copy()), shape=X.shape)
+    np.testing.assert_allclose(enet_path(unsorted, y, n_lambdas=8, tol=1e-12).coef, ref.coef,
+                               atol=1e-9)
+    # split every entry in two halves: duplicates sum to the same matrix
+    data = np.concatenate([np.tile(X.data[X.indptr[j]:X.indptr[j + 1]] / 2, 2) for j in range(15)])
+    indices = np.concatenate([np.tile(X.indices[X.indptr[j]:X.indptr[j + 1]], 2) for j in range(15)])
+    dup = sp.csc_matrix((data, indices, 2 * X.indptr), shape=X.shape)
+    assert not dup.has_canonical_format
+    np.testing.assert_allclose(enet_path(dup, y, n_lambdas=8, tol=1e-12).coef, ref.coef, atol=1e-9)
+
+
+def test_user_lambdas_sorted_and_zero_allowed():
+    X, y = make_problem(80, 10, seed=21)
+    res = enet_path(X, y, lambdas=[0.01, 0.5, 0.1], tol=1e-10)
+    np.testing.assert_array_equal(res.lambdas, [0.5, 0.1, 0.01])
+    # lambda = 0 is plain least squares: its dual is feasible only at an exact solution, so
+    # the solver says it cannot certify the result, which is nonetheless the LS solution
+    with pytest.warns(fastreg.ConvergenceWarning, match="lambda=0 "):
+        ols = enet_path(X, y, l1_ratio=0.5, lambdas=[0.0], tol=1e-10, max_epochs=3000)
+    Xc = X - X.mean(0)
+    np.testing.assert_allclose(ols.coef[:, 0], np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0],
+                               atol=1e-6)
+
+
+def test_predict_and_result_fields():
+    X, y = make_problem(30, 8, seed=22)
+    res = enet_path(X, y, n_lambdas=6)
+    pred = res.predict(X)
+    assert pred.shape == (30, 6)
+    np.testing.assert_allclose(pred[:, 3], X @ res.coef[:, 3] + res.intercept[3])
+    np.testing.assert_allclose(res.predict(sp.csr_matrix(X)), pred)
+    assert res.dev_ratio[0] == pytest.approx(0.0, abs=1e-12)
+    assert np.all(np.diff(res.dev_ratio) >= -1e-9) and res.dev_ratio[-1] > 0.5
+    assert np.all(res.n_passes >= 1)
+    assert "PathResult" in repr(res)
+    with pytest.raises(ValueError, match="features"):
+        res.predict(X[:, :3])
+
+
+def test_non_convergence_warns_with_gap():
+    X, y = make_problem(50, 200, seed=23)
+    with pytest.warns(fastreg.ConvergenceWarning, match=r"duality gap .* max_epochs"):
+        res = enet_path(X, y, n_lambdas=10, tol=1e-12, max_epochs=2)
+    assert not res.converged.all()
+    assert np.any(res.status == 1)
+    assert np.all(res.dual_gap[~res.converged] > 1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enet_path(X, y, n_lambdas=10, tol=1e-12, max_epochs=2, check_convergence=False)
+
+
+def test_float32_tolerance_below_precision_stalls_with_warning():
+    X, y = make_problem(50, 30, seed=24, dtype=np.float32)
+    with pytest.warns(fastreg.ConvergenceWarning, match="float32"):
+        res = enet_path(X, y, n_lambdas=5, tol=1e-14, max_epochs=1_000_000)
+    assert np.any(res.status == 2)
+    assert np.all(np.isfinite(res.coef))
