@@ -537,6 +537,8 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 coefs[k * p + j] = beta[j]
                 b0 -= st.mean[j] * beta[j]
             report.intercept[k] = b0
+            # a negative gap is rounding: the certificate is 0
+            report.dual_gap[k] = max(report.dual_gap[k], 0.0)
             if st.null_obj > 0.0:
                 report.dual_gap[k] /= st.null_obj
                 report.dev_ratio[k] = 1.0 - 0.5 * st.wr2 / n / st.null_obj
