@@ -41,7 +41,7 @@ def test_path_is_optimal(dtype, layout, l1_ratio, fit_intercept, weights):
     assert res.converged.all()
     assert np.all(res.dual_gap <= tols["solver_tol"])
     assert np.all(np.isfinite(res.coef)) and np.all(np.isfinite(res.intercept))
-    scale = np.abs(y).max() * np.abs(X).max()
+    scale = float(np.abs(y).max() * np.abs(X).max())
     for k in range(0, 15, 4):
         b, b0 = res.coef[:, k], res.intercept[k]
         viol = kkt_violation(X, y, b, b0, res.lambdas[k], l1_ratio, w=w)
@@ -388,3 +388,16 @@ def test_float32_tolerance_below_precision_stalls_with_warning():
         res = enet_path(X, y, n_lambdas=5, tol=1e-14, max_epochs=1_000_000)
     assert np.any(res.status == 2)
     assert np.all(np.isfinite(res.coef))
+
+
+def test_paths_run_in_threads():
+    """The kernel holds no global state and releases the GIL: concurrent paths agree with
+    sequential ones."""
+    from concurrent.futures import ThreadPoolExecutor
+    problems = [make_problem(200, 300, seed=s, density=0.1 if s % 2 else None) for s in range(4)]
+    sequential = [enet_path(X, y, l1_ratio=0.8, n_lambdas=30) for X, y in problems]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda Xy: enet_path(*Xy, l1_ratio=0.8, n_lambdas=30), problems))
+    for a, b in zip(sequential, threaded):
+        np.testing.assert_array_equal(a.coef, b.coef)
+        np.testing.assert_array_equal(a.dual_gap, b.dual_gap)
