@@ -7,4 +7,12 @@ compatible estimators live in :mod:`fastreg.sklearn` (needs scikit-learn).
 from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path
 
 __version__ = "0.1.0"
-__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "__version__"]
+__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "get_include",
+           "__version__"]
+
+
+def get_include():
+    """Directory to add to Cython's include path to ``cimport fastreg._cd`` and
+    ``fastreg._design`` (the public .pxd declarations), as ``numpy.get_include()``."""
+    import os
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
