@@ -4,10 +4,12 @@ The core is a compiled coordinate-descent path solver (dense and CSC designs, fl
 and float64) that carries a duality-gap certificate with every solution. Scikit-learn
 compatible estimators live in :mod:`fastreg.sklearn` (needs scikit-learn).
 """
-from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path
+from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path, relax
+from fastreg._cv import CVCurve, CVResult, cv_path, make_folds
 
 __version__ = "0.1.0"
-__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "get_include",
+__all__ = ["CVCurve", "CVResult", "ConvergenceWarning", "PathResult", "cv_path", "enet_path",
+           "get_include", "lasso_path", "make_folds", "relax",
            "__version__"]
 
 

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from fastreg import _cd
 from fastreg import _validation as v
 
-__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path"]
+__all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "relax"]
 
 _STATUS_TEXT = {
     1: "the epoch budget (max_epochs) ran out",
@@ -68,20 +68,112 @@ class PathResult:
     def n_features(self) -> int:
         return self.coef.shape[0]
 
-    def predict(self, X) -> np.ndarray:
-        """Predictions (n_samples, n_lambdas) for every lambda of the path."""
+    def _interpolation(self, lambdas):
+        """(left index, right index, weight of right) for each requested lambda.
+
+        Linear interpolation in lambda between the two neighbouring grid points (exact
+        for the lasso while the active set does not change between them). Above the grid
+        the first solution is used only when the grid starts at lambda_max (it is then
+        the exact all-zero solution); below the grid is an error.
+        """
+        lam = v._as_float_array(lambdas, "lambdas").astype(np.float64).ravel()
+        grid = self.lambdas
+        top_exact = grid[0] >= self.lambda_max * (1 - 1e-12)
+        too_low = lam < grid[-1] * (1 - 1e-12)
+        too_high = (lam > grid[0] * (1 + 1e-12)) & (not top_exact)
+        if np.any(~np.isfinite(lam)) or np.any(too_low | too_high):
+            raise ValueError(
+                f"lambdas must lie within the path's grid [{grid[-1]:.6g}, {grid[0]:.6g}]"
+                f"{' (or above lambda_max)' if top_exact else ''}; got {lam[too_low | too_high][:3]}."
+                " Refit the path with a grid that covers them."
+            )
+        # the grid decreases: search on its reverse
+        asc = grid[::-1]
+        pos = np.clip(np.searchsorted(asc, lam), 1, max(grid.size - 1, 1))
+        if grid.size == 1:
+            zeros = np.zeros(lam.size, dtype=np.intp)
+            return zeros, zeros, np.zeros(lam.size)
+        lo_asc, hi_asc = pos - 1, pos
+        span = asc[hi_asc] - asc[lo_asc]
+        t = np.clip(np.where(span > 0, (lam - asc[lo_asc]) / np.where(span > 0, span, 1), 0), 0, 1)
+        # t is the weight of the larger lambda (hi_asc); convert indices to the decreasing grid
+        return grid.size - 1 - hi_asc, grid.size - 1 - lo_asc, 1 - t
+
+    def coef_at(self, lambdas) -> np.ndarray:
+        """Coefficients at any lambda(s) of the grid's range, interpolated linearly in
+        lambda between grid points: (n_features,) for a scalar, else (n_features, m)."""
+        i, j, t = self._interpolation(lambdas)
+        coef = self.coef[:, i] * (1 - t) + self.coef[:, j] * t
+        return coef[:, 0] if np.ndim(lambdas) == 0 else coef
+
+    def intercept_at(self, lambdas):
+        """Intercept(s) at any lambda(s), interpolated as `coef_at`."""
+        i, j, t = self._interpolation(lambdas)
+        b = self.intercept[i] * (1 - t) + self.intercept[j] * t
+        return float(b[0]) if np.ndim(lambdas) == 0 else b
+
+    def predict(self, X, lambdas=None) -> np.ndarray:
+        """Predictions (n_samples, n_lambdas) for every lambda of the path, or at the
+        given lambdas (interpolated, see `coef_at`; (n_samples,) for a scalar)."""
         if not sp.issparse(X):
             X = np.asarray(X)
             if X.ndim != 2:
                 raise ValueError(f"X must be 2-D; got shape {X.shape}")
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features; the path was fitted on {self.n_features}")
-        return np.asarray(X @ self.coef) + self.intercept
+        if lambdas is None:
+            return _sparse_product(X, self.coef) + self.intercept
+        coef = self.coef_at(lambdas)
+        return _sparse_product(X, coef) + self.intercept_at(lambdas)
+
+    def effective_df(self, X, sample_weight=None, penalty_factor=None) -> np.ndarray:
+        """Effective degrees of freedom per lambda (the intercept not counted).
+
+        The lasso's is the number of non-zeros (Zou, Hastie & Tibshirani 2007); the
+        elastic net's is tr(X_A (X_A^T W X_A + n lam (1-a) V_A)^{-1} X_A^T W) on the active
+        set A with centred columns (bounds are not taken into account).
+        """
+        if self.l1_ratio == 1.0:
+            return self.n_nonzero.astype(np.float64)
+        X = v.check_design(X)
+        n, p = X.shape
+        if p != self.n_features:
+            raise ValueError(f"X has {p} features; the path was fitted on {self.n_features}")
+        w = v.check_sample_weight(sample_weight, n, np.float64)
+        w = np.ones(n) if w is None else w
+        factor = v.check_per_feature(penalty_factor, p, "penalty_factor", 1.0, nonneg=True)
+        df = np.zeros(self.lambdas.size)
+        for k, lam in enumerate(self.lambdas):
+            active = np.flatnonzero(self.coef[:, k])
+            if active.size == 0:
+                continue
+            XA = X[:, active]
+            XA = XA.toarray() if sp.issparse(XA) else np.asarray(XA, dtype=np.float64)
+            mean = (w @ XA) / n
+            XA = XA - mean
+            G = (XA.T * w) @ XA / n
+            ridge = lam * (1 - self.l1_ratio) * factor[active]
+            df[k] = np.trace(np.linalg.lstsq(G + np.diag(ridge), G, rcond=None)[0])
+        return df
 
     def __repr__(self) -> str:
         return (f"PathResult(n_features={self.n_features}, n_lambdas={self.lambdas.size}, "
                 f"l1_ratio={self.l1_ratio}, lambdas=[{self.lambdas[0]:.4g} .. {self.lambdas[-1]:.4g}], "
                 f"converged={int(self.converged.sum())}/{self.lambdas.size})")
+
+
+def _sparse_product(X, coef, rows=None):
+    """X[rows] @ coef, touching only the columns of X where coef has a non-zero row."""
+    squeeze = coef.ndim == 1
+    coef = coef[:, None] if squeeze else coef
+    active = np.flatnonzero(np.any(coef != 0, axis=1))
+    n_rows = X.shape[0] if rows is None else len(rows)
+    if active.size == 0:
+        out = np.zeros((n_rows, coef.shape[1]))
+    else:
+        XA = X[:, active]
+        out = np.asarray((XA if rows is None else XA[rows]) @ coef[active])
+    return out[:, 0] if squeeze else out
 
 
 def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_ratio=None,
@@ -209,3 +301,50 @@ def lasso_path(X, y, **kwargs) -> PathResult:
     if "l1_ratio" in kwargs:
         raise TypeError("lasso_path() fixes l1_ratio=1; use enet_path() to set it")
     return enet_path(X, y, l1_ratio=1.0, **kwargs)
+
+
+def relax(path, X, y, *, gamma=0.0, sample_weight=None, fit_intercept=True) -> PathResult:
+    """Relaxed lasso (Meinshausen 2007; glmnet's ``relax=TRUE``) along a path.
+
+    For each lambda, the features in the path's support are refitted by least squares
+    without shrinkage, and the result is blended: ``gamma * coef + (1 - gamma) * refit``
+    (gamma = 1 is the original path, gamma = 0 the unshrunk refit). The refit is the
+    solver with penalty factor 0 on the support (its exact unpenalized block step).
+    Returns a PathResult on the same grid whose dual_gap is that of the refits.
+    """
+    gamma = float(v.check_scalar(gamma, "gamma", low=0.0, high=1.0))
+    X = v.check_design(X)
+    if X.shape[1] != path.n_features:
+        raise ValueError(f"X has {X.shape[1]} features; the path was fitted on {path.n_features}")
+    coef = np.array(path.coef, copy=True)
+    intercept = np.array(path.intercept, copy=True)
+    gaps = np.zeros_like(path.dual_gap)
+    cache = {}
+    for k in range(path.lambdas.size):
+        support = np.flatnonzero(path.coef[:, k])
+        if support.size == 0:
+            continue
+        key = support.tobytes()
+        if key not in cache:
+            XS = X[:, support]
+            XS = XS if sp.issparse(XS) else np.asfortranarray(XS)
+            refit = enet_path(XS, y, lambdas=[1.0], penalty_factor=0.0, sample_weight=sample_weight,
+                              fit_intercept=fit_intercept, tol=path.tol, check_convergence=False)
+            cache[key] = refit
+        refit = cache[key]
+        coef[support, k] = gamma * path.coef[support, k] + (1 - gamma) * refit.coef[:, 0]
+        intercept[k] = gamma * path.intercept[k] + (1 - gamma) * refit.intercept[0]
+        gaps[k] = refit.dual_gap[0]
+    # deviance explained by the blended fits
+    y = v.check_target(y, X.shape[0], np.float64)
+    w = v.check_sample_weight(sample_weight, X.shape[0], np.float64)
+    w = np.ones(X.shape[0]) if w is None else w
+    resid = y[:, None] - _sparse_product(X, coef) - intercept
+    dev_ratio = 1 - (w @ resid ** 2) / (2 * X.shape[0] * path.null_objective) if path.null_objective > 0 \
+        else np.zeros_like(gaps)
+    return PathResult(
+        lambdas=path.lambdas, coef=coef, intercept=intercept, dual_gap=gaps,
+        n_epochs=path.n_epochs, n_passes=path.n_passes, converged=path.converged,
+        status=path.status, dev_ratio=dev_ratio, l1_ratio=path.l1_ratio, tol=path.tol,
+        lambda_max=path.lambda_max, null_objective=path.null_objective,
+    )

@@ -23,9 +23,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from fastreg import _validation as v
+from fastreg._cv import cv_path
 from fastreg._path import enet_path, warn_if_not_converged
 
-__all__ = ["ElasticNet", "Lasso", "Ridge"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge"]
 
 
 class _PenalizedLinearModel(RegressorMixin, BaseEstimator):
@@ -179,3 +180,92 @@ class Ridge(_PenalizedLinearModel):
         if not np.all(np.isfinite(alpha)) or np.any(alpha < 0):
             raise ValueError(f"alpha must be finite and >= 0; got {alpha}")
         return alpha / sample_weight_sum, 0.0
+
+
+class ElasticNetCV(_PenalizedLinearModel):
+    """Elastic net with alpha (and l1_ratio) chosen by cross-validation, as scikit-learn's
+    ElasticNetCV, plus the one-standard-error rule.
+
+    Every fold is one warm-started path on the full-data grid, fitted in parallel threads
+    (``n_jobs``) that share X without a copy. The held-out MSE is weighted by
+    ``sample_weight`` and the fold means are weighted by the folds' total weights (as
+    glmnet's cv.glmnet). ``refit_with="1se"`` keeps ``alpha_1se_`` (the largest alpha within
+    one standard error of the best) instead of ``alpha_min_``. The final model is the
+    full-data path at the chosen alpha, so no extra fit is needed.
+
+    Extra attributes: ``alpha_min_``, ``alpha_1se_``, ``mse_std_`` (standard errors),
+    ``cv_result_`` (the `fastreg.CVResult`).
+    """
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True, verbose=0,
+                 n_jobs=None, positive=False, random_state=None, selection="cyclic",
+                 refit_with="min"):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.refit_with = refit_with
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Cross-validate the path, then keep the full-data solution at the chosen alpha."""
+        from sklearn.model_selection import check_cv
+
+        X, y = validate_data(self, X, y, accept_sparse="csc", dtype=[np.float64, np.float32],
+                             order="F", y_numeric=True)
+        if self.refit_with not in ("min", "1se"):
+            raise ValueError(f"refit_with must be 'min' or '1se'; got {self.refit_with!r}")
+        if isinstance(self.alphas, (int, np.integer)) and not isinstance(self.alphas, bool):
+            grid = dict(n_lambdas=int(self.alphas),
+                        lambda_min_ratio=v.check_scalar(self.eps, "eps", low=0, low_open=True))
+        else:
+            grid = dict(lambdas=self.alphas)
+        splits = list(check_cv(self.cv).split(X, y, **({"groups": params["groups"]}
+                                                        if "groups" in params else {})))
+        result = cv_path(X, y, l1_ratio=self.l1_ratio, folds=splits, sample_weight=sample_weight,
+                         positive=self.positive, fit_intercept=self.fit_intercept, tol=self.tol,
+                         max_epochs=self.max_iter, n_jobs=self.n_jobs, progress=bool(self.verbose),
+                         **grid)
+        best = result.best
+        k = best.index_min if self.refit_with == "min" else best.index_1se
+        self.cv_result_ = result
+        self.l1_ratio_ = best.l1_ratio
+        self.alpha_min_, self.alpha_1se_ = best.lambda_min, best.lambda_1se
+        self.alpha_ = float(best.lambdas[k])
+        self.coef_ = best.path.coef[:, k]
+        self.intercept_ = best.path.intercept[k]
+        self.dual_gap_ = float(best.path.dual_gap[k] * best.path.null_objective)
+        self.n_iter_ = int(best.path.n_epochs[k])
+        single = np.ndim(self.l1_ratio) == 0
+        self.alphas_ = best.lambdas if single else np.stack([c.lambdas for c in result.curves])
+        self.mse_path_ = best.cv_folds if single else np.stack([c.cv_folds for c in result.curves])
+        self.mse_std_ = best.cv_se if single else np.stack([c.cv_se for c in result.curves])
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by cross-validation, as scikit-learn's LassoCV (see
+    `ElasticNetCV` for what fastreg adds: ``alpha_1se_`` and ``refit_with``)."""
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
+                 positive=False, random_state=None, selection="cyclic", refit_with="min"):
+        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
+                         precompute=precompute, max_iter=max_iter, tol=tol, cv=cv,
+                         copy_X=copy_X, verbose=verbose, n_jobs=n_jobs, positive=positive,
+                         random_state=random_state, selection=selection, refit_with=refit_with)
