@@ -1,4 +1,5 @@
 """The data loaders (fastreg._datasets) and the `fastreg` command line (fastreg._cli)."""
+import io
 import re
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import scipy.io
 import scipy.sparse as sp
 
 import fastreg
-from fastreg._cli import _standardize, main
+from fastreg import _cli as cli
+from fastreg._cli import _model_text, _show_progress, _standardize, main
 from fastreg._datasets import load_data, load_default
 
 # a table row: index, lambda, non-zeros, deviance explained in %, gap, epochs
@@ -298,3 +300,141 @@ def test_python_m_fastreg(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(TABLE_ROW.findall(proc.stdout)) == 5
     assert "diabetes" in proc.stdout
+
+
+# ---------------------------------------------------------------- fastreg cv
+
+
+def cv_rows(out):
+    """{'lambda_min': (lambda, cv error, se, non-zeros), 'lambda_1se': ...} from the output."""
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] in (["lambda_min"], ["lambda_1se"]) and "±" in parts:
+            rows[parts[0]] = (float(parts[1]), float(parts[2]), float(parts[4]), int(parts[5]))
+    return rows
+
+
+def coefficient_table(out):
+    """{feature: (coef at lambda_1se, coef at lambda_min)} from the output."""
+    lines = out.split("Selected features")[1].splitlines()[2:]
+    table = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 3:
+            break
+        table[parts[0]] = (float(parts[1]), float(parts[2]))
+    return table
+
+
+def test_cli_cv_default_dataset(capsys):
+    code, out, err = run(capsys, "cv", "--folds", "5", "--n-lambdas", "30")
+    assert code == 0 and err == ""
+    X, y, names = load_default()
+    cv = fastreg.cv_path(X, y, folds=5, n_lambdas=30, random_state=0)
+    rows = cv_rows(out)
+    for name, k in (("lambda_min", cv.index_min), ("lambda_1se", cv.index_1se)):
+        lam, mean, se, nnz = rows[name]
+        assert lam == pytest.approx(cv.lambdas[k], rel=1e-3)
+        assert mean == pytest.approx(cv.cv_mean[k], rel=1e-4)
+        assert se == pytest.approx(cv.cv_se[k], rel=1e-2)
+        assert nnz == cv.path.n_nonzero[k]
+    assert "442 samples x 10 features" in out and "5 (random, seed 0)" in out
+    assert "1 (lasso)" in out and "run time" in out and "l1_ratio  lambda_min" not in out
+    table = coefficient_table(out)
+    selected = {names[j] for j in np.flatnonzero((cv.coef("1se") != 0) | (cv.coef("min") != 0))}
+    assert set(table) == selected | {"(intercept)"}
+    for j, name in enumerate(names):
+        if name in table:
+            np.testing.assert_allclose(table[name], [cv.coef("1se")[j], cv.coef("min")[j]],
+                                       rtol=1e-3, atol=1e-3)
+
+
+def test_cli_cv_several_l1_ratios_standardized(capsys):
+    code, out, err = run(capsys, "cv", "--folds", "4", "--n-lambdas", "25", "--seed", "3",
+                         "--l1-ratio", "0.5", "1", "--standardize", "--n-jobs", "2")
+    assert code == 0, err
+    X, y, names = load_default()
+    scale = X.std(axis=0)
+    cv = fastreg.cv_path(X / scale, y, l1_ratio=[0.5, 1], folds=4, n_lambdas=25,
+                         random_state=3)
+    chosen = f"{cv.l1_ratio:g}"
+    assert f"l1_ratio     {_model_text(cv.l1_ratio)}, the best of 0.5, 1" in out
+    marked = [line for line in out.splitlines() if line.startswith("* ")]
+    assert marked[0].split()[1] == chosen
+    assert "standardize  yes" in out
+    # the coefficients are reported on the original scale
+    table = coefficient_table(out)
+    original = cv.coef("min") / scale
+    for j, name in enumerate(names):
+        if name in table:
+            assert table[name][1] == pytest.approx(original[j], rel=1e-3, abs=1e-3)
+
+
+def test_cli_cv_plot_writes_a_png(tmp_path, capsys):
+    import matplotlib.image
+    target = tmp_path / "cv.png"
+    code, out, err = run(capsys, "cv", "--folds", "3", "--n-lambdas", "20",
+                         "--plot", str(target))
+    assert code == 0, err
+    assert f"wrote {target}" in out
+    image = matplotlib.image.imread(target)
+    assert image.ndim == 3 and image.shape[1] > 2 * image.shape[0]  # three panels in a row
+    assert image[..., :3].std() > 0.05                                # not a blank canvas
+
+
+def test_cli_cv_progress(capsys, monkeypatch):
+    code, _, err = run(capsys, "cv", "--folds", "3", "--n-lambdas", "10", "--progress")
+    assert code == 0 and "cv folds" in err
+    code, _, err = run(capsys, "cv", "--folds", "3", "--n-lambdas", "10", "--no-progress")
+    assert code == 0 and err == ""
+
+
+def test_cli_cv_progress_by_default_on_long_runs(monkeypatch):
+    class Terminal:
+        def isatty(self):
+            return True
+    small, large = np.zeros((50, 4)), sp.random(10, 10, density=1.0, format="csc")
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert _show_progress(None, 30, small)        # many fold fits
+    assert not _show_progress(None, 10, small)    # a short run
+    assert not _show_progress(False, 30, small)   # --no-progress wins
+    assert _show_progress(True, 2, large)         # --progress wins
+    monkeypatch.setattr(cli, "_PROGRESS_SIZE", 100)
+    assert _show_progress(None, 2, large)         # a large X (its non-zeros)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert not _show_progress(None, 30, small)    # no bar in a log file or a pipe
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["cv", "nope.csv"], "data file not found: nope.csv"),
+    (["cv", "--folds", "1"], r"argument --folds: must be between 2 and n_samples \(442\)"),
+    (["cv", "--l1-ratio", "0.5", "2"], r"argument --l1-ratio: must be <= 1.0; got 2.0"),
+    (["cv", "--n-jobs", "0"], r"argument --n-jobs: must be a positive integer"),
+    (["cv", "--seed", "-1"], r"argument --seed: must be >= 0"),
+    (["cv", "--plot", "figure.txt"], r"argument --plot: cannot write 'figure.txt'.*\.png"),
+    (["cv", "--plot", "no/such/dir/cv.png"], r"argument --plot: directory 'no/such/dir'"),
+    (["cv", "--target-file", "y.txt"], "need a DATA file"),
+])
+def test_cli_cv_errors(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("fastreg: error: ") and len(err.splitlines()) == 1
+    assert re.search(message, err)
+
+
+def test_cli_cv_usage_error(capsys):
+    code, _, err = run(capsys, "cv", "--folds", "many")
+    assert code == 2 and "invalid int value: 'many'" in err
+
+
+def test_cli_cv_plot_without_matplotlib(tmp_path):
+    code = ("import sys\n"
+            "sys.modules['matplotlib'] = None\n"
+            "from fastreg._cli import main\n"
+            "raise SystemExit(main(['cv', '--plot', 'cv.png']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("fastreg: error: argument --plot needs matplotlib")
+    assert "pip install matplotlib" in proc.stderr and not (tmp_path / "cv.png").exists()
