@@ -255,13 +255,13 @@ def tutorial():
           r["n_nonzero"], r["n_real"], r["n_noise"]] for k, r in lasso_rows.items()]
         + [[f"ridge {k}", f"{r['lambda']:.4g}", f"{r['cv_mse']:.0f}", f"{r['cv_se']:.0f}",
             r["n_nonzero"], r["n_real"], r["n_noise"]] for k, r in ridge_rows.items()]))
-    selected = np.flatnonzero(cv_lasso.coef("1se"))
+    selected = np.flatnonzero(cv_lasso.selected_coef("1se"))
     numbers.add("selected_1se", table(
         ["lasso at lambda_1se", "coefficient"],
-        [[labels[j], f"{cv_lasso.coef('1se')[j]:+.2f}"] for j in selected]))
+        [[labels[j], f"{cv_lasso.selected_coef('1se')[j]:+.2f}"] for j in selected]))
 
-    coefs = {"Lasso (L1) at λ_min": cv_lasso.coef("min"),
-             "Ridge (L2) at λ_min": cv_ridge.coef("min")}
+    coefs = {"Lasso (L1) at λ_min": cv_lasso.selected_coef("min"),
+             "Ridge (L2) at λ_min": cv_ridge.selected_coef("min")}
     axes = plot_weight_histograms(coefs, bins=40)
     save(axes[0].figure, "weight_histograms")
     numbers.add("histograms", table(
@@ -294,7 +294,7 @@ def tutorial():
         cv = by_ratio[a]
         chosen = tc.group_selection_by_fold(G, y, cv, group)
         model = "lasso" if a == 1 else f"elastic net {a:g}"
-        coef = cv.coef("1se")[group]
+        coef = cv.selected_coef("1se")[group]
         lines += [f"{model} at lambda_1se = {cv.lambda_1se:.4g}",
                   table(["", *(group_labels[j] for j in group)],
                         [["full-data coefficient", *(f"{c:.2f}" for c in coef)],

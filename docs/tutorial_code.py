@@ -12,7 +12,6 @@ import numpy as np
 from scipy import optimize, stats
 
 import fastreg
-from fastreg._datasets import load_default
 
 SEED = 0
 
@@ -23,7 +22,7 @@ def load_diabetes():
     variance 1. The penalty treats every coefficient alike, so the features
     must share a scale: otherwise a column's units would decide how much it
     is shrunk."""
-    X, y, names = load_default()
+    X, y, names = fastreg.load_diabetes()
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     return np.asfortranarray(X), y, list(names)
 
@@ -214,7 +213,7 @@ def lasso_and_ridge_paths(X, y, tol=1e-10):
 def folds_for(n_samples):
     """One 10-fold split for every fit, so that they differ by the penalty
     only."""
-    fold_ids, _ = fastreg.make_folds(n_samples, 10, random_state=SEED)
+    fold_ids = fastreg.make_folds(n_samples, 10, random_state=SEED)
     return fold_ids
 
 

@@ -6,10 +6,12 @@ compatible estimators live in :mod:`fastreg.sklearn` (needs scikit-learn).
 """
 from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path, relax
 from fastreg._cv import CVCurve, CVResult, cv_path, make_folds
+from fastreg._datasets import load_data
+from fastreg._datasets import load_default as load_diabetes
 
 __version__ = "0.1.0"
 __all__ = ["CVCurve", "CVResult", "ConvergenceWarning", "PathResult", "cv_path", "enet_path",
-           "get_include", "lasso_path", "make_folds", "relax",
+           "get_include", "lasso_path", "load_data", "load_diabetes", "make_folds", "relax",
            "__version__"]
 
 

@@ -24,14 +24,27 @@ __all__ = ["CVCurve", "CVResult", "cv_path", "make_folds"]
 class CVCurve:
     """Cross-validation curve of one l1_ratio.
 
-    cv_mean, cv_se : (n_lambdas,) weighted mean over folds of the held-out mean squared
-        error and its standard error (as glmnet's cvm and cvsd).
-    cv_folds : (n_lambdas, n_folds) held-out MSE of each fold.
-    train_mean : (n_lambdas,) mean over folds of the training MSE.
-    index_min, index_1se : positions in lambdas of lambda_min (smallest cv_mean) and
-        lambda_1se (the largest lambda whose cv_mean is within one standard error of
-        the minimum).
-    path : the path fitted on all the data, on the same grid.
+    Attributes
+    ----------
+    l1_ratio : float
+    lambdas : ndarray of shape (n_lambdas,)
+        The grid of the full-data fit, decreasing.
+    cv_mean : ndarray of shape (n_lambdas,)
+        Mean over folds of the held-out (weighted) mean squared error, the folds weighted
+        by their total sample weight (glmnet's cvm).
+    cv_se : ndarray of shape (n_lambdas,)
+        Its standard error (glmnet's cvsd).
+    cv_folds : ndarray of shape (n_lambdas, n_folds)
+        Held-out MSE of each fold.
+    train_mean : ndarray of shape (n_lambdas,)
+        Mean over folds of the training MSE.
+    index_min : int
+        Position of lambda_min, the smallest cv_mean.
+    index_1se : int
+        Position of lambda_1se, the largest lambda whose cv_mean is within one standard
+        error of the minimum.
+    path : PathResult
+        The path fitted on all the data, on the same grid.
     """
 
     l1_ratio: float
@@ -46,10 +59,12 @@ class CVCurve:
 
     @property
     def lambda_min(self) -> float:
+        """Lambda of the smallest CV error."""
         return float(self.lambdas[self.index_min])
 
     @property
     def lambda_1se(self) -> float:
+        """Largest lambda within one standard error of the smallest CV error."""
         return float(self.lambdas[self.index_1se])
 
 
@@ -57,8 +72,18 @@ class CVCurve:
 class CVResult:
     """Result of `cv_path`: one `CVCurve` per l1_ratio, and the best one.
 
-    The attributes of the best curve (lambdas, cv_mean, cv_se, cv_folds, train_mean,
-    lambda_min, lambda_1se, index_min, index_1se, path, l1_ratio) are available directly.
+    Attributes
+    ----------
+    curves : list of CVCurve
+        One per l1_ratio, in the order given.
+    best_index : int
+        Position in ``curves`` of the l1_ratio with the smallest CV error.
+    n_folds : int
+        Number of folds.
+
+    The best curve's fields are available directly: ``lambdas``, ``cv_mean``, ``cv_se``,
+    ``cv_folds``, ``train_mean``, ``index_min``, ``index_1se``, ``lambda_min``,
+    ``lambda_1se``, ``path`` and ``l1_ratio``.
     """
 
     curves: list
@@ -67,28 +92,40 @@ class CVResult:
 
     @property
     def best(self) -> CVCurve:
+        """The curve of the best l1_ratio."""
         return self.curves[self.best_index]
-
-    def __getattr__(self, name):
-        if name in ("lambdas", "cv_mean", "cv_se", "cv_folds", "train_mean", "index_min",
-                    "index_1se", "path", "l1_ratio", "lambda_min", "lambda_1se"):
-            return getattr(self.curves[self.best_index], name)
-        raise AttributeError(name)
 
     @property
     def l1_ratios(self) -> np.ndarray:
+        """The cross-validated l1_ratios."""
         return np.array([c.l1_ratio for c in self.curves])
 
-    def coef(self, which="1se") -> np.ndarray:
-        """Coefficients of the full-data path at lambda_min ('min') or lambda_1se ('1se')."""
+    # the best curve's fields
+    lambdas = property(lambda self: self.best.lambdas, doc="Grid of the best l1_ratio.")
+    cv_mean = property(lambda self: self.best.cv_mean, doc="Mean held-out MSE per lambda.")
+    cv_se = property(lambda self: self.best.cv_se, doc="Its standard error per lambda.")
+    cv_folds = property(lambda self: self.best.cv_folds, doc="Held-out MSE per lambda and fold.")
+    train_mean = property(lambda self: self.best.train_mean, doc="Mean training MSE per lambda.")
+    index_min = property(lambda self: self.best.index_min, doc="Index of lambda_min.")
+    index_1se = property(lambda self: self.best.index_1se, doc="Index of lambda_1se.")
+    lambda_min = property(lambda self: self.best.lambda_min, doc="Lambda of the smallest CV error.")
+    lambda_1se = property(lambda self: self.best.lambda_1se,
+                          doc="Largest lambda within one standard error of the smallest CV error.")
+    path = property(lambda self: self.best.path, doc="Full-data path of the best l1_ratio.")
+    l1_ratio = property(lambda self: self.best.l1_ratio, doc="The best l1_ratio.")
+
+    def selected_coef(self, which="1se") -> np.ndarray:
+        """Coefficients of the full-data path at lambda_min (``"min"``) or lambda_1se (``"1se"``)."""
         return self.best.path.coef[:, self._index(which)]
 
-    def intercept(self, which="1se") -> float:
+    def selected_intercept(self, which="1se") -> float:
+        """Intercept of the full-data path at lambda_min (``"min"``) or lambda_1se (``"1se"``)."""
         return float(self.best.path.intercept[self._index(which)])
 
     def predict(self, X, which="1se") -> np.ndarray:
+        """Predictions of the full-data path at lambda_min (``"min"``) or lambda_1se (``"1se"``)."""
         k = self._index(which)
-        return _sparse_product(X, self.best.path.coef[:, k]) + self.best.path.intercept[k]
+        return self.best.path.predict(X, lambdas=self.best.lambdas[k])
 
     def _index(self, which):
         if which not in ("min", "1se"):
@@ -100,14 +137,23 @@ class CVResult:
                 f"lambda_min={self.lambda_min:.4g}, lambda_1se={self.lambda_1se:.4g})")
 
 
-def make_folds(n_samples, folds=10, *, groups=None, random_state=None):
-    """A fold id in 0..K-1 per sample.
+def make_folds(n_samples, folds=10, *, groups=None, random_state=None) -> np.ndarray:
+    """A fold id in 0..K-1 for each sample, as `cv_path` assigns them.
 
-    folds : int K (random balanced assignment, or by groups), an (n_samples,) array of
-        fold ids, or an iterable of (train, test) index pairs (scikit-learn splits).
-    groups : (n_samples,) labels; with an int K, whole groups go to the same fold
-        (largest groups first, each into the currently smallest fold).
-    Returns (fold_ids or None, splits): exactly one of them describes the folds.
+    Parameters
+    ----------
+    n_samples : int
+    folds : int or array of shape (n_samples,)
+        K random balanced folds, or fold ids to validate and renumber 0..K-1.
+    groups : array of shape (n_samples,), optional
+        With an int ``folds``, whole groups go to the same fold (largest groups first,
+        each into the currently smallest fold).
+    random_state : int, optional
+        Seed of the random assignment.
+
+    Returns
+    -------
+    fold_ids : ndarray of shape (n_samples,)
     """
     if isinstance(folds, (int, np.integer)) and not isinstance(folds, bool):
         k = int(folds)
@@ -124,21 +170,28 @@ def make_folds(n_samples, folds=10, *, groups=None, random_state=None):
             for gi in np.argsort(-counts, kind="stable"):
                 group_fold[gi] = np.argmin(sizes)
                 sizes[group_fold[gi]] += counts[gi]
-            return group_fold[inverse], None
+            return group_fold[inverse]
         if not 2 <= k <= n_samples:
             raise ValueError(f"folds must be between 2 and n_samples ({n_samples}); got {k}")
         rng = np.random.default_rng(random_state)
-        return rng.permutation(np.arange(n_samples) % k), None
-    if isinstance(folds, np.ndarray) or (isinstance(folds, (list, tuple)) and folds
-                                         and np.isscalar(folds[0])):
-        ids = np.asarray(folds)
-        if ids.shape != (n_samples,) or ids.dtype.kind not in "iu":
-            raise ValueError(f"folds as fold ids must be {n_samples} integers; got shape "
-                             f"{ids.shape}, dtype {ids.dtype}")
-        _, ids = np.unique(ids, return_inverse=True)
-        if ids.max() < 1:
-            raise ValueError("folds as fold ids must contain at least two distinct folds")
-        return ids, None
+        return rng.permutation(np.arange(n_samples) % k)
+    ids = np.asarray(folds)
+    if ids.shape != (n_samples,) or ids.dtype.kind not in "iu":
+        raise ValueError(f"folds as fold ids must be {n_samples} integers; got shape "
+                         f"{ids.shape}, dtype {ids.dtype}")
+    _, ids = np.unique(ids, return_inverse=True)
+    if ids.max() < 1:
+        raise ValueError("folds as fold ids must contain at least two distinct folds")
+    return ids
+
+
+def _splits(n_samples, folds, groups, random_state):
+    """(train, test) index pairs from an int, fold ids, or an iterable of pairs."""
+    is_ids = isinstance(folds, np.ndarray) or (isinstance(folds, (list, tuple)) and len(folds)
+                                                and np.isscalar(folds[0]))
+    if (isinstance(folds, (int, np.integer)) and not isinstance(folds, bool)) or is_ids:
+        ids = make_folds(n_samples, folds, groups=groups, random_state=random_state)
+        return [(np.flatnonzero(ids != f), np.flatnonzero(ids == f)) for f in range(ids.max() + 1)]
     try:
         splits = [(np.asarray(tr), np.asarray(te)) for tr, te in folds]
     except (TypeError, ValueError) as exc:
@@ -146,7 +199,7 @@ def make_folds(n_samples, folds=10, *, groups=None, random_state=None):
                         f"(train, test) index pairs; got {type(folds).__name__}") from exc
     if len(splits) < 2:
         raise ValueError(f"folds must describe at least 2 splits; got {len(splits)}")
-    return None, splits
+    return splits
 
 
 def cv_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_ratio=None,
@@ -154,18 +207,20 @@ def cv_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_ratio
             lower_bounds=None, upper_bounds=None, positive=False, fit_intercept=True,
             tol=1e-4, max_epochs=10_000, n_jobs=None, parallel="threads", random_state=0,
             progress=False) -> CVResult:
-    """K-fold cross-validation of the elastic-net path; see `enet_path` for the model.
+    """K-fold cross-validation of the elastic-net path; see `enet_path` for the model
+    and for the parameters not listed here.
 
-    Parameters (beyond `enet_path`'s)
+    Parameters
     ----------
     l1_ratio : float or sequence of floats
         Several values are cross-validated on the same folds; the best pair
         (l1_ratio, lambda_min) is reported.
-    folds : int, (n_samples,) fold ids, or iterable of (train, test) index pairs
+    folds : int, array of shape (n_samples,), or iterable of (train, test) index pairs
         Default 10 random folds (seeded by ``random_state``).
-    groups : (n_samples,) labels, optional
-        With an int ``folds``, samples of one group stay in one fold.
-    sample_weight : honoured in the fits and in the held-out errors (weighted MSE).
+    groups : array of shape (n_samples,), optional
+        Labels; with an int ``folds``, samples of one group stay in one fold.
+    sample_weight : array of shape (n_samples,), optional
+        Honoured in the fits and in the held-out errors (weighted MSE).
     n_jobs : int, optional
         Parallel fold fits (None: 1; -1: all cores).
     parallel : 'threads' or 'joblib'
@@ -192,10 +247,7 @@ def cv_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_ratio
     if parallel not in ("threads", "joblib"):
         raise ValueError(f"parallel must be 'threads' or 'joblib'; got {parallel!r}")
     n_jobs = _resolve_n_jobs(n_jobs)
-    fold_ids, splits = make_folds(n, folds, groups=groups, random_state=random_state)
-    if splits is None:
-        splits = [(np.flatnonzero(fold_ids != f), np.flatnonzero(fold_ids == f))
-                  for f in range(fold_ids.max() + 1)]
+    splits = _splits(n, folds, groups, random_state)
     for f, (train, test) in enumerate(splits):
         if train.size == 0 or test.size == 0 or w[train].sum() <= 0 or w[test].sum() <= 0:
             raise ValueError(f"fold {f} has no training or no held-out samples with positive weight")

@@ -28,21 +28,34 @@ class PathResult:
 
     Attributes
     ----------
-    lambdas : (n_lambdas,) decreasing regularization strengths.
-    coef : (n_features, n_lambdas) coefficients, in the dtype of X.
-    intercept : (n_lambdas,) intercepts (0 when fit_intercept=False).
-    dual_gap : (n_lambdas,) duality gap of each solution divided by the null objective
-        (the objective of the intercept-only model); a certificate:
-        objective - optimum <= dual_gap * null_objective.
-    n_epochs : (n_lambdas,) coordinate-descent sweeps over the working set.
-    n_passes : (n_lambdas,) full passes over X (gradient of every feature).
-    converged : (n_lambdas,) whether dual_gap <= tol.
-    status : (n_lambdas,) 0 converged, 1 the epoch budget ran out, 2 stalled (no
-        coordinate moves any more: tol is below what the dtype's precision reaches).
-    dev_ratio : (n_lambdas,) fraction of the (weighted) deviance explained.
-    l1_ratio, tol : the mixing parameter and tolerance used.
-    lambda_max : the smallest lambda whose solution has no penalized non-zero.
-    null_objective : objective value of the intercept-only model.
+    lambdas : ndarray of shape (n_lambdas,)
+        Decreasing regularization strengths.
+    coef : ndarray of shape (n_features, n_lambdas)
+        Coefficients, in the dtype of X.
+    intercept : ndarray of shape (n_lambdas,)
+        Intercepts (0 when fit_intercept=False).
+    dual_gap : ndarray of shape (n_lambdas,)
+        Duality gap of each solution divided by the null objective (the objective of the
+        intercept-only model): a certificate, objective - optimum <= dual_gap * null_objective.
+    n_epochs : ndarray of shape (n_lambdas,)
+        Coordinate-descent sweeps over the working set.
+    n_passes : ndarray of shape (n_lambdas,)
+        Full passes over X (gradient of every feature).
+    converged : ndarray of shape (n_lambdas,)
+        Whether dual_gap <= tol.
+    status : ndarray of shape (n_lambdas,)
+        0 converged, 1 the epoch budget ran out, 2 stalled (no coordinate moves any
+        more: tol is below what the dtype's precision reaches).
+    dev_ratio : ndarray of shape (n_lambdas,)
+        Fraction of the (weighted) deviance explained.
+    l1_ratio : float
+        The mixing parameter.
+    tol : float
+        The tolerance on dual_gap.
+    lambda_max : float
+        The smallest lambda whose solution has no penalized non-zero.
+    null_objective : float
+        Objective value of the intercept-only model.
     """
 
     lambdas: np.ndarray
@@ -66,6 +79,7 @@ class PathResult:
 
     @property
     def n_features(self) -> int:
+        """Number of features."""
         return self.coef.shape[0]
 
     def _interpolation(self, lambdas):
@@ -180,15 +194,12 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
               sample_weight=None, penalty_factor=None, lower_bounds=None, upper_bounds=None,
               positive=False, fit_intercept=True, tol=1e-4, max_epochs=10_000, coef_init=None,
               check_convergence=True) -> PathResult:
-    r"""Elastic-net regularization path by working-set coordinate descent.
+    """Elastic-net regularization path by working-set coordinate descent.
 
-    Minimizes, for each lambda of the path,
+    Minimizes, for each lambda of the path::
 
-    .. math::
-
-        \frac{1}{2n}\sum_i w_i (y_i - b - x_i^\top\beta)^2
-        + \lambda \sum_j v_j \Big(a|\beta_j| + \frac{1-a}{2}\beta_j^2\Big),
-        \quad \text{lower}_j \le \beta_j \le \text{upper}_j,
+        1/(2n) sum_i w_i (y_i - b - x_i.beta)^2 + lambda sum_j v_j (a |beta_j| + (1-a)/2 beta_j^2)
+        subject to lower_j <= beta_j <= upper_j
 
     with the intercept b unpenalized, weights w rescaled to sum to n, penalty factors v
     and a = ``l1_ratio``. The whole path is one call into compiled code that releases
@@ -196,12 +207,13 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
 
     Parameters
     ----------
-    X : (n_samples, n_features) array or scipy sparse matrix
+    X : array or scipy sparse matrix of shape (n_samples, n_features)
         Fortran-ordered float32/float64 arrays and CSC matrices (int32 or int64 indices)
         are used without a copy; other input is converted once. float32 is solved in
         float32. Sparse X is never densified: the intercept is handled by implicit
         centring.
-    y : (n_samples,) targets.
+    y : array of shape (n_samples,)
+        Targets.
     l1_ratio : float in [0, 1]
         1 is the lasso, 0 ridge (solved here by coordinate descent too).
     lambdas : array of non-negative floats, optional
@@ -213,10 +225,11 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
         ``lambda_min_ratio * lambda_max``.
     lambda_min_ratio : float, optional
         Default 1e-2 when n_samples < n_features, else 1e-4.
-    sample_weight : (n_samples,) non-negative weights, optional (rescaled to sum to n).
-    penalty_factor : (n_features,) non-negative, optional
+    sample_weight : array of shape (n_samples,), optional
+        Non-negative weights (rescaled to sum to n).
+    penalty_factor : array of shape (n_features,), optional
         Per-feature multipliers v_j of the penalty; 0 leaves a feature unpenalized.
-    lower_bounds, upper_bounds : scalar or (n_features,), optional
+    lower_bounds, upper_bounds : float or array of shape (n_features,), optional
         Box constraints on the coefficients (may be infinite).
     positive : bool
         Shorthand for ``lower_bounds=0``.
@@ -225,7 +238,7 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
         Stop at duality gap <= tol * null objective (the intercept-only model's).
     max_epochs : int
         Sweeps over the working set allowed per lambda.
-    coef_init : (n_features,), optional
+    coef_init : array of shape (n_features,), optional
         Warm start for the first lambda.
     check_convergence : bool
         Warn with a `ConvergenceWarning` when a lambda misses its gap target.

@@ -192,7 +192,7 @@ def plot_weight_histograms(coefs, *, bins=30, axes=None):
     Parameters
     ----------
     coefs : dict {label: (n_features,) coefficients}, e.g.
-        ``{"Lasso (L1)": cv_l1.coef(), "Ridge (L2)": cv_l2.coef()}``.
+        ``{"Lasso (L1)": cv_l1.selected_coef(), "Ridge (L2)": cv_l2.selected_coef()}``.
     bins : int
         Number of bins of the shared range for the non-zero coefficients.
     axes : sequence of len(coefs) Axes (one Axes for a single entry), optional
@@ -214,7 +214,7 @@ def plot_weight_histograms(coefs, *, bins=30, axes=None):
     for label, values in coefs.items():
         if isinstance(values, (PathResult, CVResult, CVCurve)):
             raise TypeError(f"coefs[{label!r}] must be a 1-D coefficient array; got a "
-                            f"{type(values).__name__} (e.g. pass cv.coef() or "
+                            f"{type(values).__name__} (e.g. pass cv.selected_coef() or "
                             "path.coef[:, k])")
         try:
             arr = np.asarray(values, dtype=np.float64)

@@ -342,11 +342,11 @@ def test_cli_cv_default_dataset(capsys):
     assert "442 samples x 10 features" in out and "5 (random, seed 0)" in out
     assert "1 (lasso)" in out and "run time" in out and "l1_ratio  lambda_min" not in out
     table = coefficient_table(out)
-    selected = {names[j] for j in np.flatnonzero((cv.coef("1se") != 0) | (cv.coef("min") != 0))}
+    selected = {names[j] for j in np.flatnonzero((cv.selected_coef("1se") != 0) | (cv.selected_coef("min") != 0))}
     assert set(table) == selected | {"(intercept)"}
     for j, name in enumerate(names):
         if name in table:
-            np.testing.assert_allclose(table[name], [cv.coef("1se")[j], cv.coef("min")[j]],
+            np.testing.assert_allclose(table[name], [cv.selected_coef("1se")[j], cv.selected_coef("min")[j]],
                                        rtol=1e-3, atol=1e-3)
 
 
@@ -365,7 +365,7 @@ def test_cli_cv_several_l1_ratios_standardized(capsys):
     assert "standardize  yes" in out
     # the coefficients are reported on the original scale
     table = coefficient_table(out)
-    original = cv.coef("min") / scale
+    original = cv.selected_coef("min") / scale
     for j, name in enumerate(names):
         if name in table:
             assert table[name][1] == pytest.approx(original[j], rel=1e-3, abs=1e-3)

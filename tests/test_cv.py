@@ -30,7 +30,7 @@ def manual_cv(X, y, fold_ids, lambdas, l1_ratio, w=None):
 def test_fold_weights_equal_fitting_on_the_rows(sparse):
     X, y = make_problem(90, 40, seed=4, density=0.3 if sparse else None)
     w = np.random.default_rng(0).uniform(0.5, 2.0, 90)
-    fold_ids, _ = make_folds(90, 5, random_state=1)
+    fold_ids = make_folds(90, 5, random_state=1)
     res = cv_path(X, y, l1_ratio=0.7, n_lambdas=15, folds=fold_ids, sample_weight=w, tol=1e-10)
     expected = manual_cv(X.tocsr() if sparse else X, y, fold_ids, res.lambdas, 0.7, w)
     np.testing.assert_allclose(res.cv_folds, expected, rtol=1e-6)
@@ -51,10 +51,15 @@ def test_lambda_min_and_1se_rule(data):
     # training error keeps falling while validation error turns up past lambda_min
     assert np.all(np.diff(res.train_mean) <= 1e-9)
     assert mean[-1] > mean[res.index_min]
-    np.testing.assert_allclose(res.coef("min"), res.path.coef[:, res.index_min])
+    np.testing.assert_allclose(res.selected_coef("min"), res.path.coef[:, res.index_min])
     np.testing.assert_allclose(res.predict(X, "1se"),
-                               X @ res.coef("1se") + res.intercept("1se"))
+                               X @ res.selected_coef("1se") + res.selected_intercept("1se"))
     assert "lambda_1se" in repr(res)
+    assert {"lambda_min", "cv_mean", "path", "l1_ratio"} <= set(dir(res))
+    with pytest.raises(ValueError, match="features"):
+        res.predict(X[:, :5])
+    with pytest.raises(ValueError, match="which must be"):
+        res.selected_coef("best")
 
 
 def test_matches_sklearn_lasso_cv(data):
@@ -106,8 +111,8 @@ def test_dask_backend(data):
 def test_groups_stay_together_and_fold_ids(data):
     X, y = data
     groups = np.repeat(np.arange(30), 4)
-    ids, splits = make_folds(120, 5, groups=groups)
-    assert splits is None and set(ids) == set(range(5))
+    ids = make_folds(120, 5, groups=groups)
+    assert set(ids) == set(range(5))
     for g in range(30):
         assert len(set(ids[groups == g])) == 1
     res = cv_path(X, y, n_lambdas=10, folds=5, groups=groups)
@@ -119,7 +124,7 @@ def test_groups_stay_together_and_fold_ids(data):
 def test_integer_weights_equal_repetition_in_cv():
     X, y = make_problem(50, 20, seed=5)
     counts = np.random.default_rng(2).integers(1, 4, 50)
-    ids, _ = make_folds(50, 5, random_state=0)
+    ids = make_folds(50, 5, random_state=0)
     weighted = cv_path(X, y, n_lambdas=10, folds=ids, sample_weight=counts, tol=1e-11)
     repeated = cv_path(np.repeat(X, counts, axis=0), np.repeat(y, counts), folds=np.repeat(ids, counts),
                        lambdas=weighted.lambdas, tol=1e-11)

@@ -146,7 +146,7 @@ def test_cv_and_the_1se_rule(wide, wide_cv):
 
 
 def test_weight_histograms(wide_cv):
-    lasso, ridge = wide_cv[1.0].coef("min"), wide_cv[0.0].coef("min")
+    lasso, ridge = wide_cv[1.0].selected_coef("min"), wide_cv[0.0].selected_coef("min")
     assert np.sum(lasso == 0) > 100
     assert np.sum(ridge == 0) == 0
 
@@ -176,7 +176,7 @@ def test_elastic_net_keeps_the_group(diabetes):
     enet_folds = tc.group_selection_by_fold(G, y, cvs[0.5], group)
     assert enet_folds.all()
     assert lasso_folds.all(axis=1).sum() < len(lasso_folds) / 2
-    lasso_coef, enet_coef = cvs[1.0].coef("1se")[group], cvs[0.5].coef("1se")[group]
+    lasso_coef, enet_coef = cvs[1.0].selected_coef("1se")[group], cvs[0.5].selected_coef("1se")[group]
     assert np.any(lasso_coef == 0) and np.all(enet_coef > 0)
     assert np.ptp(enet_coef) < np.ptp(lasso_coef)
 

@@ -161,7 +161,7 @@ def test_train_validation_when_error_still_falls(cv):
 
 def test_weight_histograms_count_exact_zeros(cv, data):
     X, y = data
-    lasso = cv.coef("min")
+    lasso = cv.selected_coef("min")
     ridge = fastreg.enet_path(X, y, l1_ratio=0.0, lambdas=[1.0]).coef[:, 0]
     assert np.count_nonzero(lasso == 0) > 0 and np.count_nonzero(ridge == 0) == 0
     coefs = {"Lasso (L1)": lasso, "Ridge (L2)": ridge}

@@ -3,9 +3,8 @@ it section by section, in docs/figures, and puts each section's output under
 it on the page."""
 # --8<-- [start:fit]
 import fastreg
-from fastreg._datasets import load_default
 
-X, y, names = load_default()              # 442 patients x 10 features
+X, y, names = fastreg.load_diabetes()              # 442 patients x 10 features
 X = (X - X.mean(axis=0)) / X.std(axis=0)  # one scale for all features
 
 path = fastreg.lasso_path(X, y)           # 100 lambdas, from lambda_max down
@@ -17,7 +16,7 @@ print("worst relative duality gap:", path.dual_gap.max())
 # --8<-- [start:cv]
 cv = fastreg.cv_path(X, y, folds=10, random_state=0)
 print(cv)
-coef = cv.coef("1se")                     # the full-data fit at lambda_1se
+coef = cv.selected_coef("1se")                     # the full-data fit at lambda_1se
 for name, value in zip(names, coef):
     if value != 0:
         print(f"{name:>4} {value:+8.2f}")
