@@ -30,7 +30,7 @@ from cython cimport floating
 import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
-                              col_dot, col_update, col_moments)
+                              col_dot, cols_dot, col_update, col_moments)
 
 # flags of a feature
 cdef enum:
@@ -162,10 +162,15 @@ cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w
 
 cdef void compute_grads(const Design* X, const floating* w, const floating* r,
                         State* st, bint all_features) noexcept nogil:
-    # grad[J] = X_c[:, J]^T W r / n for the working set, or for every feature
-    cdef Py_ssize_t idx, j, count = st.p if all_features else st.n_ws
-    for idx in range(count):
-        j = idx if all_features else st.ws[idx]
+    # grad[J] = X_c[:, J]^T W r / n for the working set, or for every feature (one pass)
+    cdef Py_ssize_t idx, j
+    if all_features:
+        cols_dot(X, w, r, st.grad)
+        for j in range(st.p):
+            st.grad[j] = 0.0 if st.flags[j] & CONSTANT else st.grad[j] / st.n + st.offset * st.mean[j]
+        return
+    for idx in range(st.n_ws):
+        j = st.ws[idx]
         st.grad[j] = 0.0 if st.flags[j] & CONSTANT else feature_grad(X, j, w, r, st)
 
 
@@ -497,9 +502,9 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             r[i] = yc[i]
         residual_sums(r, yc, w, &st)
         st.null_obj = 0.5 * st.wr2 / n
+        cols_dot(X, w, yc, st.yc_dot)
         for j in range(p):
-            if not st.flags[j] & CONSTANT:
-                st.yc_dot[j] = col_dot(X, j, w, yc) / n
+            st.yc_dot[j] = 0.0 if st.flags[j] & CONSTANT else st.yc_dot[j] / n
             beta[j] = <floating> clip(0.0, pen.lower[j], pen.upper[j])
             if beta[j] != 0.0:
                 move(X, j, beta[j], feature_grad(X, j, w, r, &st), r, &st)
