@@ -7,11 +7,13 @@ compatible estimators live in :mod:`fastreg.sklearn` (needs scikit-learn).
 from fastreg._path import ConvergenceWarning, PathResult, enet_path, lasso_path, relax
 from fastreg._cv import CVCurve, CVResult, cv_path, make_folds
 from fastreg._datasets import load_data
+from fastreg._ridge import RidgePathResult, ridge_path
 from fastreg._datasets import load_default as load_diabetes
 
 __version__ = "0.1.0"
 __all__ = ["CVCurve", "CVResult", "ConvergenceWarning", "PathResult", "cv_path", "enet_path",
-           "get_include", "lasso_path", "load_data", "load_diabetes", "make_folds", "relax",
+           "RidgePathResult", "get_include", "lasso_path", "load_data", "load_diabetes", "make_folds",
+           "relax", "ridge_path",
            "__version__"]
 
 

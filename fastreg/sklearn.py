@@ -1,4 +1,4 @@
-"""Drop-in replacements for scikit-learn's Lasso, ElasticNet and Ridge, on fastreg's solver.
+"""Drop-in replacements for scikit-learn's Lasso, ElasticNet, Ridge and their CV versions.
 
 Same parameters, same objective and the same fitted attributes as scikit-learn's
 estimators of the same names (``coef_``, ``intercept_``, ``n_iter_``, ``dual_gap_``,
@@ -26,7 +26,7 @@ from fastreg import _validation as v
 from fastreg._cv import cv_path
 from fastreg._path import enet_path, warn_if_not_converged
 
-__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
 
 
 class _PenalizedLinearModel(RegressorMixin, BaseEstimator):
@@ -146,8 +146,9 @@ class Lasso(ElasticNet):
                          selection=selection)
 
 
-class Ridge(_PenalizedLinearModel):
-    """Linear least squares with an L2 prior, as scikit-learn's Ridge.
+class _CDRidge(_PenalizedLinearModel):
+    """Linear least squares with an L2 prior, as scikit-learn's Ridge, by coordinate descent
+    (the base of `Ridge`, which solves it directly when no bounds are set).
 
     Minimizes ``sum_i s_i (y_i - x_i w - b)^2 + alpha ||w||^2`` (s: raw sample weights),
     which is fastreg's objective with l1_ratio=0 and lambda = alpha / sum(s). ``alpha`` may
@@ -269,3 +270,12 @@ class LassoCV(ElasticNetCV):
                          precompute=precompute, max_iter=max_iter, tol=tol, cv=cv,
                          copy_X=copy_X, verbose=verbose, n_jobs=n_jobs, positive=positive,
                          random_state=random_state, selection=selection, refit_with=refit_with)
+
+
+def __getattr__(name):
+    # Ridge and RidgeCV solve the L2 path from one decomposition (fastreg._sklearn_ridge,
+    # which builds on _CDRidge above: imported on first use to avoid an import cycle)
+    if name in ("Ridge", "RidgeCV"):
+        from fastreg import _sklearn_ridge
+        return getattr(_sklearn_ridge, name)
+    raise AttributeError(f"module 'fastreg.sklearn' has no attribute {name!r}")

@@ -1,0 +1,437 @@
+"""fastreg.ridge_path and the Ridge/RidgeCV estimators: closed forms first (the normal
+equations, the hat matrix, refits without a sample), then scikit-learn, enet_path, and the
+duality-gap certificates."""
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import fastreg
+from fastreg import _ridge
+from fastreg._ridge import ridge_path
+from conftest import TOLERANCES, make_problem, rescaled, to_layout
+
+SOLVERS = ["eigen", "cholesky", "lsqr"]
+
+
+def oracle(X, y, lam, *, w=None, fit_intercept=True, factor=None):
+    """(beta, b) from the normal equations of the weighted ridge problem, in float64."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    X, y = X.astype(np.float64), np.asarray(y, dtype=np.float64)
+    n, p = X.shape
+    w = rescaled(w, n)
+    v = np.ones(p) if factor is None else np.asarray(factor, dtype=np.float64)
+    Z = np.c_[np.ones(n), X] if fit_intercept else X
+    pen = np.r_[0.0, v] if fit_intercept else v
+    # (Z^T W Z / n + lam diag(pen)) theta = Z^T W y / n, minimum norm when singular
+    theta = np.linalg.lstsq(Z.T @ (w[:, None] * Z) / n + lam * np.diag(pen),
+                            Z.T @ (w * y) / n, rcond=1e-13)[0]
+    return (theta[1:], theta[0]) if fit_intercept else (theta, 0.0)
+
+
+def ridge_objective(X, y, beta, b, lam, w=None, factor=None):
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    beta = np.asarray(beta, dtype=np.float64)
+    w = rescaled(w, len(y))
+    v = np.ones_like(beta) if factor is None else factor
+    r = np.asarray(y, dtype=np.float64) - b - X @ beta
+    return np.sum(w * r * r) / (2 * len(y)) + 0.5 * lam * np.sum(v * beta * beta)
+
+
+def weights(n, seed=0):
+    return np.random.default_rng(seed).uniform(0.2, 3.0, n)
+
+
+LAMBDAS = np.array([3.0, 0.3, 0.03, 0.003])
+
+
+# ---------------------------------------------------------------------------------------
+# the solution
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("shape", [(30, 50), (50, 20)], ids=["n<p", "n>p"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_matches_normal_equations(solver, layout, shape, fit_intercept, weighted):
+    X, y = make_problem(*shape, seed=1)
+    X = to_layout(X, layout)
+    w = weights(shape[0]) if weighted else None
+    res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w, fit_intercept=fit_intercept,
+                     solver=solver, tol=1e-12)
+    assert res.solver == solver and np.all(res.status == 0)
+    assert res.l1_ratio == 0.0 and res.lambda_max == LAMBDAS[0]
+    for k, lam in enumerate(res.lambdas):
+        beta, b = oracle(X, y, lam, w=w, fit_intercept=fit_intercept)
+        np.testing.assert_allclose(res.coef[:, k], beta, atol=1e-5 if solver == "lsqr" else 1e-9)
+        assert res.intercept[k] == pytest.approx(b, abs=1e-5 if solver == "lsqr" else 1e-9)
+        # the certificate: objective - optimum <= dual_gap * null objective
+        gap = (ridge_objective(X, y, res.coef[:, k], res.intercept[k], lam, w)
+               - ridge_objective(X, y, beta, b, lam, w))
+        assert gap <= res.dual_gap[k] * res.null_objective + 1e-13 * res.null_objective
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_penalty_factors_constant_columns_and_unpenalized_features(sparse):
+    X, y = make_problem(40, 30, seed=2)
+    X[:, 3] = 2.5            # constant: beta = 0, whatever its penalty factor
+    X[:, 4] = 0.0
+    X[:, 5] = X[:, 6]        # a duplicated penalized pair shares its coefficient
+    factor = np.random.default_rng(1).uniform(0.5, 2.0, 30)
+    factor[[0, 1, 3]] = 0.0  # unpenalized (feature 3 is also constant)
+    factor[5] = factor[6]
+    X = to_layout(X, "csc" if sparse else "F")
+    w = weights(40, seed=3)
+    for solver in SOLVERS:
+        res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w, penalty_factor=factor,
+                         solver=solver, tol=1e-13)
+        assert res.n_unpenalized == 3
+        assert np.all(res.coef[[3, 4]] == 0.0)
+        np.testing.assert_allclose(res.coef[5], res.coef[6], atol=1e-6)
+        for k, lam in enumerate(res.lambdas):
+            beta, b = oracle(X, y, lam, w=w, factor=factor)
+            keep = np.arange(30) != 3          # feature 3's coefficient is not identifiable
+            np.testing.assert_allclose(res.coef[keep, k], beta[keep], atol=1e-6)
+            fitted = np.asarray(X @ res.coef[:, k]) + res.intercept[k]
+            np.testing.assert_allclose(fitted, np.asarray(X @ beta) + b, atol=1e-6)
+
+
+def test_matches_sklearn_ridge_and_enet_path():
+    sk = pytest.importorskip("sklearn.linear_model")
+    X, y = make_problem(60, 25, seed=4)
+    w = weights(60, seed=4)
+    res = ridge_path(X, y, n_lambdas=8, sample_weight=w)
+    # enet_path(l1_ratio=0) solves the same problem by coordinate descent
+    cd = fastreg.enet_path(X, y, l1_ratio=0.0, lambdas=res.lambdas[2:6], sample_weight=w,
+                           tol=1e-13, max_epochs=100_000)
+    np.testing.assert_allclose(cd.coef, res.coef[:, 2:6], atol=1e-6)
+    np.testing.assert_allclose(cd.intercept, res.intercept[2:6], atol=1e-6)
+    for k in range(4):
+        ours = ridge_objective(X, y, res.coef[:, k + 2], res.intercept[k + 2], cd.lambdas[k], w)
+        theirs = ridge_objective(X, y, cd.coef[:, k], cd.intercept[k], cd.lambdas[k], w)
+        assert ours - theirs <= 1e-14 * res.null_objective
+        assert theirs - ours <= (cd.dual_gap[k] + 1e-14) * cd.null_objective
+    for k in [0, 4, 7]:
+        est = sk.Ridge(alpha=res.lambdas[k] * w.sum(), solver="cholesky").fit(X, y, sample_weight=w)
+        np.testing.assert_allclose(res.coef[:, k], est.coef_, atol=1e-9)
+        assert res.intercept[k] == pytest.approx(est.intercept_, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (50, 20)], ids=["n<p", "n>p"])
+def test_dense_equals_sparse_on_every_route(shape):
+    X, y = make_problem(*shape, seed=5)
+    Xs = sp.csc_matrix(X)
+    ref = ridge_path(X, y, n_lambdas=12)
+    for X_, solver in [(Xs, "eigen"), (Xs, "lsqr"), (X, "lsqr"), (Xs, "cholesky")]:
+        lambdas = None if solver != "cholesky" else ref.lambdas[[3, 7]]
+        res = ridge_path(X_, y, n_lambdas=12, lambdas=lambdas, solver=solver, tol=1e-12)
+        cols = [3, 7] if solver == "cholesky" else slice(None)
+        np.testing.assert_allclose(res.lambdas, ref.lambdas[cols], rtol=1e-12)
+        np.testing.assert_allclose(res.coef, ref.coef[:, cols], atol=1e-6)
+        np.testing.assert_allclose(res.intercept, ref.intercept[cols], atol=1e-6)
+    sparse_eigen = ridge_path(Xs, y, n_lambdas=12, solver="eigen")
+    np.testing.assert_allclose(sparse_eigen.loo_mse, ref.loo_mse, rtol=1e-9)
+    np.testing.assert_allclose(sparse_eigen.df, ref.df, rtol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_stays_float32(sparse):
+    X, y = make_problem(50, 30, seed=6)
+    X = to_layout(X, "csc" if sparse else "F")
+    ref = ridge_path(X, y, n_lambdas=10)
+    tols = TOLERANCES[np.float32]
+    for solver in ["eigen", "lsqr"]:
+        res = ridge_path(X.astype(np.float32), y.astype(np.float32), n_lambdas=10,
+                         solver=solver, tol=tols["solver_tol"])
+        assert res.coef.dtype == np.float32 and np.all(np.isfinite(res.dual_gap))
+        np.testing.assert_allclose(res.lambdas, ref.lambdas, rtol=1e-6)
+        np.testing.assert_allclose(res.coef, ref.coef, atol=tols["coef_atol"])
+        objective32 = [ridge_objective(X, y, res.coef[:, k], res.intercept[k], lam)
+                       for k, lam in enumerate(res.lambdas)]
+        objective64 = [ridge_objective(X, y, ref.coef[:, k], ref.intercept[k], lam)
+                       for k, lam in enumerate(ref.lambdas)]
+        np.testing.assert_allclose(objective32, objective64, rtol=tols["obj_rtol"])
+
+
+# ---------------------------------------------------------------------------------------
+# leave-one-out, GCV, degrees of freedom, the grid
+
+def hat_matrix(X, lam, w, fit_intercept):
+    """H with W^(1/2) y_hat = H W^(1/2) y, from the normal equations (float64)."""
+    X = X.toarray() if sp.issparse(X) else X
+    n, p = X.shape
+    w = rescaled(w, n)
+    Z = np.c_[np.ones(n), X] if fit_intercept else X
+    pen = np.r_[0.0, np.ones(p)] if fit_intercept else np.ones(p)
+    Zs = np.sqrt(w)[:, None] * Z
+    return Zs @ np.linalg.solve(Zs.T @ Zs + n * lam * np.diag(pen), Zs.T)
+
+
+@pytest.mark.parametrize("shape", [(25, 40), (40, 15)], ids=["n<p", "n>p"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_loo_gcv_df_against_hat_matrix_and_refits(shape, fit_intercept, sparse):
+    X, y = make_problem(*shape, seed=7, density=0.5 if sparse else None)
+    n = shape[0]
+    w = weights(n, seed=7)
+    res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w, fit_intercept=fit_intercept,
+                     store_loo=True)
+    wn = rescaled(w, n)
+    for k, lam in enumerate(res.lambdas):
+        H = hat_matrix(X, lam, w, fit_intercept)
+        assert res.df[k] + res.n_unpenalized == pytest.approx(np.trace(H), rel=1e-9)
+        e = y - (np.asarray(X @ res.coef[:, k]) + res.intercept[k])
+        loo = e / (1.0 - np.diag(H))
+        assert res.loo_mse[k] == pytest.approx(np.sum(wn * loo ** 2) / n, rel=1e-8)
+        gcv = np.sum(wn * e ** 2) / n / (1.0 - np.trace(H) / n) ** 2
+        assert res.gcv[k] == pytest.approx(gcv, rel=1e-8)
+    # leave-one-out is a refit without the sample, at the same alpha = lambda * sum(w)
+    Xd = X.toarray() if sp.issparse(X) else X
+    for i in [0, 7]:
+        keep = np.arange(n) != i
+        for k in [1, 3]:
+            refit = ridge_path(Xd[keep], y[keep], lambdas=[res.lambdas[k] * w.sum() / w[keep].sum()],
+                               sample_weight=w[keep], fit_intercept=fit_intercept)
+            pred = Xd[i] @ refit.coef[:, 0] + refit.intercept[0]
+            assert res.loo_predictions[i, k] == pytest.approx(pred, abs=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_loo_matches_sklearn_ridgecv(sparse):
+    sk = pytest.importorskip("sklearn.linear_model")
+    X, y = make_problem(35, 50, seed=8, density=0.4 if sparse else None)
+    w = weights(35, seed=8)
+    w[3] = 0.0                              # a zero weight: its prediction is the plain one
+    res = ridge_path(X, y, n_lambdas=15, sample_weight=w, store_loo=True)
+    theirs = sk.RidgeCV(alphas=res.lambdas * w.sum(), store_cv_results=True).fit(
+        X, y, sample_weight=w)
+    ours = w[:, None] * (y[:, None] - res.loo_predictions) ** 2
+    np.testing.assert_allclose(ours, theirs.cv_results_, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(res.loo_predictions[3], res.predict(X[3:4])[0], atol=1e-10)
+    assert res.best_lambda("loo") * w.sum() == pytest.approx(theirs.alpha_)
+
+
+@pytest.mark.parametrize("shape", [(40, 120), (120, 40)], ids=["n<p", "n>p"])
+def test_default_grid_spans_the_degrees_of_freedom(shape):
+    X, y = make_problem(*shape, seed=9)
+    res = ridge_path(X, y)
+    assert res.lambdas.size == 100 and np.all(np.diff(res.lambdas) < 0)
+    assert res.lambda_max == res.lambdas[0]
+    assert res.df[0] <= 0.01 and res.df[0] > 0.009
+    rank = min(shape[0] - 1, shape[1])
+    assert 0.8 * rank <= res.df[-1] < rank
+    assert np.all(np.diff(res.df) > 0)
+    # the grid depends on X, w and v only: sparse X gets the same one
+    np.testing.assert_allclose(ridge_path(sp.csc_matrix(X), y, solver="lsqr").lambdas,
+                               res.lambdas, rtol=1e-12)
+
+
+def test_least_squares_at_lambda_zero():
+    X, y = make_problem(50, 20, seed=10)
+    res = ridge_path(X, y, lambdas=[1.0, 0.0])
+    ls = np.linalg.lstsq(np.c_[np.ones(50), X], y, rcond=None)[0]
+    np.testing.assert_allclose(res.coef[:, 1], ls[1:], atol=1e-9)
+    assert np.all(res.status == 0) and np.all(np.isfinite(res.loo_mse))
+    X, y = make_problem(20, 50, seed=10)     # n < p: the minimum-norm interpolant
+    res = ridge_path(X, y, lambdas=[1.0, 0.0])
+    Xc = X - X.mean(0)
+    np.testing.assert_allclose(res.coef[:, 1], np.linalg.pinv(Xc) @ (y - y.mean()), atol=1e-9)
+    assert np.all(np.isfinite(res.loo_mse))
+    with pytest.warns(fastreg.ConvergenceWarning, match="lambda = 0"):
+        res = ridge_path(X, y, lambdas=[1.0, 0.0], solver="lsqr")
+    assert res.status.tolist() == [0, 3]
+
+
+def test_badly_scaled_columns_are_retried_by_cholesky():
+    rng = np.random.default_rng(20)
+    X = rng.standard_normal((60, 20)) * np.logspace(0, 6, 20)    # units from 1 to 1e6
+    y = rng.standard_normal(60)
+    with pytest.warns(fastreg.ConvergenceWarning, match="leave-one-out and GCV values"):
+        eigen = ridge_path(X, y, lambdas=[1.0, 1e-6], solver="eigen", tol=1e-10)
+    chol = ridge_path(X, y, lambdas=[1.0, 1e-6], solver="cholesky", tol=1e-10)
+    assert np.all(eigen.converged) and np.all(chol.converged)
+    for k, lam in enumerate(eigen.lambdas):
+        beta, b = oracle(X, y, lam)
+        assert (ridge_objective(X, y, eigen.coef[:, k], eigen.intercept[k], lam)
+                - ridge_objective(X, y, beta, b, lam)) <= 1e-10 * eigen.null_objective
+
+
+# ---------------------------------------------------------------------------------------
+# the iterative route and its certificate
+
+def test_lsqr_gap_certifies_and_tol_is_met():
+    X, y = make_problem(200, 300, seed=11, density=0.05)
+    loose = ridge_path(X, y, solver="lsqr", tol=1e-3)
+    exact = ridge_path(X, y, solver="eigen")
+    assert np.all(loose.dual_gap <= 1e-3) and np.all(loose.converged)
+    assert loose.n_epochs.max() >= 1 and np.all(loose.n_passes > loose.n_epochs)
+    for k in range(0, 100, 9):
+        subopt = (ridge_objective(X, y, loose.coef[:, k], loose.intercept[k], loose.lambdas[k])
+                  - ridge_objective(X, y, exact.coef[:, k], exact.intercept[k], exact.lambdas[k]))
+        assert -1e-12 <= subopt / loose.null_objective <= loose.dual_gap[k] + 1e-14
+    assert loose.df is None and loose.loo_mse is None and loose.gcv is None
+
+
+def test_krylov_memory_cap_falls_back_to_cg(monkeypatch):
+    X, y = make_problem(60, 80, seed=12, density=0.2)
+    monkeypatch.setattr(_ridge, "KRYLOV_MEMORY", 8 * 80 * 3)     # three basis vectors
+    res = ridge_path(X, y, n_lambdas=10, solver="lsqr", tol=1e-10)
+    ref = ridge_path(X, y, n_lambdas=10, solver="eigen")
+    assert np.all(res.converged) and res.n_epochs.max() > 3
+    np.testing.assert_allclose(res.coef, ref.coef, atol=1e-3)
+    for k in range(10):
+        subopt = (ridge_objective(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k])
+                  - ridge_objective(X, y, ref.coef[:, k], ref.intercept[k], ref.lambdas[k]))
+        assert subopt <= (res.dual_gap[k] + 1e-14) * res.null_objective
+
+
+def test_iteration_budget_warns_naming_lambda_and_gap():
+    X, y = make_problem(60, 80, seed=12, density=0.2)
+    with pytest.warns(fastreg.ConvergenceWarning, match=r"lambda=.*duality gap .*max_epochs"):
+        res = ridge_path(X, y, n_lambdas=10, solver="lsqr", tol=1e-12, max_epochs=2)
+    assert np.any(res.status == 1) and np.all(np.isfinite(res.coef))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ridge_path(X, y, n_lambdas=10, solver="lsqr", tol=1e-12, max_epochs=2,
+                   check_convergence=False)
+
+
+# ---------------------------------------------------------------------------------------
+# weights, degenerate data, bad input
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_integer_weights_equal_repeated_rows_and_zero_weights_dropped_rows(sparse):
+    X, y = make_problem(30, 20, seed=13, density=0.5 if sparse else None)
+    w = np.random.default_rng(2).integers(0, 4, 30).astype(float)
+    w[0] = 0.0
+    res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w)
+    rows = np.repeat(np.arange(30), w.astype(int))
+    rep = ridge_path(X[rows], y[rows], lambdas=LAMBDAS)
+    np.testing.assert_allclose(res.coef, rep.coef, atol=1e-9)
+    np.testing.assert_allclose(res.intercept, rep.intercept, atol=1e-9)
+    np.testing.assert_allclose(res.df, rep.df, rtol=1e-9)
+    # (leave-one-out differs: it leaves a whole weighted sample out, not one of its copies)
+
+
+def test_degenerate_data_gives_no_nan():
+    X, y = make_problem(20, 5, seed=14)
+    for res in [ridge_path(X, np.full(20, 3.0), n_lambdas=5),          # constant y
+                ridge_path(np.ones((20, 3)), y, n_lambdas=5),           # constant X
+                ridge_path(X[:1], y[:1], n_lambdas=5),                  # one sample
+                ridge_path(X, y, n_lambdas=5, penalty_factor=0.0)]:     # nothing penalized
+        for name in ["coef", "intercept", "dual_gap", "dev_ratio", "loo_mse", "gcv"]:
+            assert not np.any(np.isnan(getattr(res, name))), name
+    res = ridge_path(X, np.full(20, 3.0), n_lambdas=5)
+    assert np.all(res.coef == 0) and np.all(res.intercept == 3.0) and res.null_objective == 0
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(y=np.ones(7)), ValueError, "y has 7 values"),
+    (dict(X=np.full((20, 5), np.nan)), ValueError, "X contains 100 NaN"),
+    (dict(sample_weight=-np.ones(20)), ValueError, "sample_weight must be >= 0"),
+    (dict(penalty_factor=-1.0), ValueError, "penalty_factor must be >= 0"),
+    (dict(lambdas=[1.0, -1.0]), ValueError, "lambdas must be >= 0"),
+    (dict(tol=0.0), ValueError, "tol must be > 0"),
+    (dict(max_epochs=0), ValueError, "max_epochs must be >= 1"),
+    (dict(n_lambdas=0), ValueError, "n_lambdas must be >= 1"),
+    (dict(lambda_min_ratio=2.0), ValueError, "lambda_min_ratio must be <= 1"),
+    (dict(solver="svd"), ValueError, "solver must be one of"),
+    (dict(solver="lsqr", loo=True), ValueError, "loo=True needs solver='eigen'"),
+    (dict(loo="yes"), TypeError, "loo must be"),
+    (dict(X="abc"), TypeError, "X must be"),
+])
+def test_bad_input_names_the_argument(kwargs, error, match):
+    X, y = make_problem(20, 5, seed=15)
+    args = dict(X=X, y=y)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        ridge_path(args.pop("X"), args.pop("y"), **args)
+
+
+def test_result_api():
+    X, y = make_problem(30, 10, seed=16)
+    res = ridge_path(X, y, n_lambdas=6)
+    assert isinstance(res, fastreg.PathResult) and "RidgePathResult(" in repr(res)
+    assert res.predict(X).shape == (30, 6) and res.n_nonzero.shape == (6,)
+    assert res.best_lambda("gcv") in res.lambdas and res.loo_predictions is None
+    assert np.all(res.n_epochs == 0) and np.all(res.n_passes == 1)
+    # cholesky cannot factor at lambda = 0: the eigen route takes over
+    assert ridge_path(X, y, lambdas=[0.0], solver="cholesky").solver == "eigen"
+    with pytest.raises(ValueError, match="criterion"):
+        res.best_lambda("aic")
+    with pytest.raises(ValueError, match="no loo values"):
+        ridge_path(X, y, n_lambdas=6, solver="lsqr").best_lambda()
+
+
+# ---------------------------------------------------------------------------------------
+# the scikit-learn estimators
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn import linear_model as sk  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from fastreg._sklearn_ridge import Ridge, RidgeCV  # noqa: E402
+
+
+@parametrize_with_checks([Ridge(), RidgeCV()])
+def test_check_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ridge_estimator_matches_sklearn(sparse, fit_intercept):
+    X, y = make_problem(40, 60, seed=17, density=0.4 if sparse else None)
+    Xd = X.toarray() if sparse else X
+    w = weights(40, seed=17)
+    Y = np.c_[y, 2 * y + 1]
+    for solver in ["auto", "svd", "lsqr"]:
+        ours = Ridge(alpha=[0.5, 5.0], fit_intercept=fit_intercept, solver=solver, tol=1e-12)
+        ours.fit(X, Y, sample_weight=w)
+        theirs = sk.Ridge(alpha=[0.5, 5.0], fit_intercept=fit_intercept, solver="cholesky")
+        theirs.fit(Xd, Y, sample_weight=w)
+        atol = 1e-5 if solver == "lsqr" else 1e-9      # lsqr stops at a relative gap of tol
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=atol)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=atol)
+        assert np.all(ours.dual_gap_ >= 0) and ours.solver_ in SOLVERS
+    pos = Ridge(alpha=1.0, positive=True, fit_intercept=fit_intercept).fit(X, y)
+    assert np.all(pos.coef_ >= 0)
+    assert Ridge().fit(X, y).solver_ == "cholesky"
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scoring", [None, "neg_mean_absolute_error"])
+@pytest.mark.parametrize("alpha_per_target", [False, True])
+def test_ridgecv_loo_matches_sklearn(sparse, scoring, alpha_per_target):
+    X, y = make_problem(30, 45, seed=18, density=0.4 if sparse else None)
+    Y = np.c_[y, y ** 2 / 10]
+    w = weights(30, seed=18)
+    alphas = np.geomspace(100, 0.01, 9)[[4, 0, 8, 2, 6, 1, 3, 5, 7]]    # any order
+    kwargs = dict(alphas=alphas, scoring=scoring, store_cv_results=True,
+                  alpha_per_target=alpha_per_target)
+    ours = RidgeCV(**kwargs).fit(X, Y, sample_weight=w)
+    theirs = sk.RidgeCV(**kwargs).fit(X, Y, sample_weight=w)
+    np.testing.assert_allclose(ours.alpha_, theirs.alpha_)
+    np.testing.assert_allclose(ours.best_score_, theirs.best_score_, rtol=1e-8)
+    np.testing.assert_allclose(ours.cv_results_, theirs.cv_results_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-8)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridgecv_kfold_matches_sklearn(weighted):
+    X, y = make_problem(40, 30, seed=19)
+    w = weights(40, seed=19) if weighted else None
+    alphas = np.geomspace(100, 0.01, 7)
+    ours = RidgeCV(alphas=alphas, cv=4).fit(X, y, sample_weight=w)
+    theirs = sk.RidgeCV(alphas=alphas, cv=4).fit(X, y, sample_weight=w)
+    assert ours.alpha_ == theirs.alpha_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_, rel=1e-9)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-9)
+    with pytest.raises(ValueError, match="incompatible"):
+        RidgeCV(cv=3, store_cv_results=True).fit(X, y)
+    with pytest.raises(ValueError, match="alphas must be > 0"):
+        RidgeCV(alphas=[1.0, 0.0]).fit(X, y)
+    with pytest.raises(ValueError, match="gcv_mode"):
+        RidgeCV(gcv_mode="qr").fit(X, y)
