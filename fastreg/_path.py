@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,6 +56,10 @@ class PathResult:
         The smallest lambda whose solution has no penalized non-zero.
     null_objective : float
         Objective value of the intercept-only model.
+    fit_intercept : bool
+        Whether an intercept was fitted.
+    lower_bounds, upper_bounds : ndarray of shape (n_features,) or None
+        The box constraints of the fit (None: unbounded).
     """
 
     lambdas: np.ndarray
@@ -71,6 +75,9 @@ class PathResult:
     tol: float
     lambda_max: float
     null_objective: float
+    fit_intercept: bool = field(default=True, kw_only=True)
+    lower_bounds: np.ndarray | None = field(default=None, kw_only=True)
+    upper_bounds: np.ndarray | None = field(default=None, kw_only=True)
 
     @property
     def n_nonzero(self) -> np.ndarray:
@@ -92,7 +99,9 @@ class PathResult:
         """
         lam = v._as_float_array(lambdas, "lambdas").astype(np.float64).ravel()
         grid = self.lambdas
-        top_exact = grid[0] >= self.lambda_max * (1 - 1e-12)
+        # above lambda_max the solution stays the null model, which the grid's first
+        # solution is when the grid starts there (lambda_max is exact for l1_ratio >= 1e-3)
+        top_exact = self.l1_ratio >= 1e-3 and grid[0] >= self.lambda_max * (1 - 1e-12)
         too_low = lam < grid[-1] * (1 - 1e-12)
         too_high = (lam > grid[0] * (1 + 1e-12)) & (not top_exact)
         if np.any(~np.isfinite(lam)) or np.any(too_low | too_high):
@@ -163,8 +172,8 @@ class PathResult:
                 continue
             XA = X[:, active]
             XA = XA.toarray() if sp.issparse(XA) else np.asarray(XA, dtype=np.float64)
-            mean = (w @ XA) / n
-            XA = XA - mean
+            if self.fit_intercept:
+                XA = XA - (w @ XA) / n
             G = (XA.T * w) @ XA / n
             ridge = lam * (1 - self.l1_ratio) * factor[active]
             df[k] = np.trace(np.linalg.lstsq(G + np.diag(ridge), G, rcond=None)[0])
@@ -286,6 +295,9 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
         status=status,
         dev_ratio=out["dev_ratio"], l1_ratio=l1_ratio, tol=tol,
         lambda_max=float(out["lambda_max"]), null_objective=float(out["null_objective"]),
+        fit_intercept=bool(fit_intercept),
+        lower_bounds=lower if np.any(np.isfinite(lower)) else None,
+        upper_bounds=upper if np.any(np.isfinite(upper)) else None,
     )
     if check_convergence:
         warn_if_not_converged(result, ConvergenceWarning)
@@ -316,15 +328,17 @@ def lasso_path(X, y, **kwargs) -> PathResult:
     return enet_path(X, y, l1_ratio=1.0, **kwargs)
 
 
-def relax(path, X, y, *, gamma=0.0, sample_weight=None, fit_intercept=True) -> PathResult:
+def relax(path, X, y, *, gamma=0.0, sample_weight=None) -> PathResult:
     """Relaxed lasso (Meinshausen 2007; glmnet's ``relax=TRUE``) along a path.
 
     For each lambda, the features in the path's support are refitted by least squares
     without shrinkage, and the result is blended: ``gamma * coef + (1 - gamma) * refit``
     (gamma = 1 is the original path, gamma = 0 the unshrunk refit). The refit is the
-    solver with penalty factor 0 on the support (its exact unpenalized block step).
+    solver with penalty factor 0 on the support (its exact unpenalized block step), with
+    the path's intercept setting and bounds; pass the path's ``sample_weight`` again.
     Returns a PathResult on the same grid whose dual_gap is that of the refits.
     """
+    fit_intercept = path.fit_intercept
     gamma = float(v.check_scalar(gamma, "gamma", low=0.0, high=1.0))
     X = v.check_design(X)
     if X.shape[1] != path.n_features:
@@ -341,8 +355,11 @@ def relax(path, X, y, *, gamma=0.0, sample_weight=None, fit_intercept=True) -> P
         if key not in cache:
             XS = X[:, support]
             XS = XS if sp.issparse(XS) else np.asfortranarray(XS)
+            bounds = {name: None if b is None else b[support] for name, b in
+                      (("lower_bounds", path.lower_bounds), ("upper_bounds", path.upper_bounds))}
             refit = enet_path(XS, y, lambdas=[1.0], penalty_factor=0.0, sample_weight=sample_weight,
-                              fit_intercept=fit_intercept, tol=path.tol, check_convergence=False)
+                              fit_intercept=fit_intercept, tol=path.tol, check_convergence=False,
+                              **bounds)
             cache[key] = refit
         refit = cache[key]
         coef[support, k] = gamma * path.coef[support, k] + (1 - gamma) * refit.coef[:, 0]
@@ -360,4 +377,6 @@ def relax(path, X, y, *, gamma=0.0, sample_weight=None, fit_intercept=True) -> P
         n_epochs=path.n_epochs, n_passes=path.n_passes, converged=path.converged,
         status=path.status, dev_ratio=dev_ratio, l1_ratio=path.l1_ratio, tol=path.tol,
         lambda_max=path.lambda_max, null_objective=path.null_objective,
+        fit_intercept=path.fit_intercept, lower_bounds=path.lower_bounds,
+        upper_bounds=path.upper_bounds,
     )

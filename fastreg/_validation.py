@@ -100,10 +100,11 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     _check_finite(w, "sample_weight")
     if np.any(w < 0):
         raise ValueError(f"sample_weight must be >= 0; got {int((w < 0).sum())} negative value(s)")
-    total = float(np.sum(w, dtype=np.float64))
-    if total <= 0:
+    top = float(np.max(w))
+    if top <= 0:
         raise ValueError("sample_weight sums to zero: at least one weight must be positive")
-    return np.ascontiguousarray(w * (n_samples / total), dtype=dtype)
+    w = np.asarray(w, dtype=np.float64) / top           # in (0, 1]: the sum cannot overflow
+    return np.ascontiguousarray(w * (n_samples / np.sum(w)), dtype=dtype)
 
 
 def check_per_feature(values, n_features, name, default, *, allow_inf=False, nonneg=False):

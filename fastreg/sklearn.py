@@ -58,9 +58,9 @@ class _PenalizedLinearModel(RegressorMixin, BaseEstimator):
         lambdas, l1_ratio = self._penalty(Y.shape[1], weight_sum)
         init = getattr(self, "coef_", None) if self.warm_start else None
         if init is not None:
-            init = np.asarray(init).reshape(Y.shape[1], -1)
-            if init.shape[1] != n_features:
-                init = None
+            init = np.atleast_2d(init)
+            if init.shape != (Y.shape[1], n_features):
+                init = None                       # another shape of problem: a cold start
 
         coef = np.zeros((Y.shape[1], n_features), dtype=X.dtype)
         intercept = np.zeros(Y.shape[1], dtype=X.dtype)

@@ -240,3 +240,23 @@ def test_sklearn_cv_estimators(data):
     for est in (LassoCV(), ElasticNetCV()):
         fails = [r for r in check_estimator(est, on_fail=None) if r["status"] == "failed"]
         assert not fails, [(f["check_name"], f["exception"]) for f in fails]
+
+
+def test_path_settings_are_honoured_by_df_relax_and_coef_at(data):
+    X, y = data
+    # effective df without an intercept uses the raw columns
+    ridge = enet_path(X, y, l1_ratio=0.0, lambdas=[1.0], fit_intercept=False, tol=1e-12,
+                      max_epochs=100_000)
+    d = np.linalg.svd(X, compute_uv=False) ** 2 / X.shape[0]
+    assert ridge.effective_df(X)[0] == pytest.approx(np.sum(d / (d + 1.0)), rel=1e-8)
+    # relax keeps the path's intercept setting and bounds
+    path = enet_path(X, y, n_lambdas=10, fit_intercept=False, positive=True, tol=1e-10)
+    relaxed = relax(path, X, y, gamma=0.0)
+    assert np.all(relaxed.intercept == 0) and np.all(relaxed.coef >= 0)
+    assert relaxed.fit_intercept is False and relaxed.lower_bounds is not None
+    # above the grid: exact for the lasso, refused where lambda_max is not the null model
+    with pytest.raises(ValueError, match="within the path's grid"):
+        ridge.coef_at(100.0)
+    tiny_l1 = enet_path(X, y, l1_ratio=1e-4, n_lambdas=5)
+    with pytest.raises(ValueError, match="within the path's grid"):
+        tiny_l1.coef_at(10 * tiny_l1.lambdas[0])

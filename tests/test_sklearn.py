@@ -118,3 +118,12 @@ def test_import_error_without_sklearn():
     # the core does not need scikit-learn at all
     code = "import sys; sys.modules['sklearn'] = None\nimport fastreg; print(fastreg.enet_path)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd="/", capture_output=True)
+
+
+def test_warm_start_survives_a_change_of_targets():
+    X, y = make_problem(30, 5, seed=7)
+    model = Lasso(alpha=0.01, warm_start=True).fit(X, y)
+    model.fit(X, np.c_[y, 2 * y])
+    assert model.coef_.shape == (2, 5)
+    model.fit(X, y)
+    assert model.coef_.shape == (5,)

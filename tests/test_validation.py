@@ -151,3 +151,11 @@ def test_float32_is_not_upcast_and_y_follows_X(Xy):
     assert res.coef.dtype == np.float32
     res = enet_path(sp.csc_matrix(X.astype(np.float32)), y, n_lambdas=3)
     assert res.coef.dtype == np.float32
+
+
+def test_extreme_weights_do_not_overflow(Xy):
+    X, y = Xy
+    ref = enet_path(X, y, n_lambdas=5, sample_weight=np.linspace(1, 2, 20))
+    for scale in (1e300, 1e-300):
+        res = enet_path(X, y, n_lambdas=5, sample_weight=scale * np.linspace(1, 2, 20))
+        np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-10, atol=1e-12)
