@@ -231,6 +231,7 @@ class _Reduction:
     def __init__(self, X, w, factor, fit_intercept):
         n, p = X.shape
         self.n, self.p, self.fit_intercept = n, p, bool(fit_intercept)
+        self.sparse = sp.issparse(X)
         self.w = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
         self.s = np.sqrt(self.w)
         self.n_positive = int(np.count_nonzero(self.w))
@@ -720,6 +721,10 @@ def _path(red, y, grid, solver, tol, max_epochs, want_loo, store_loo, dtype, X,
         coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype)
         if dtype != np.float64:     # the certificate of the coefficients as rounded
             rss, gap = _certificate(red, z, red.rounded_gamma(coef), grid)
+        elif red.sparse:
+            # the sparse Gram is formed as X^T W X / n - mu mu^T, whose cancellation the
+            # certificate through M cannot see: certify from the data (two passes)
+            rss, gap = _certificate(red, z, Gamma, grid)
         status[gap > target] = 2
         if solver == "eigen" and want_loo:
             loo_resid = direct.loo_residuals(z, grid)

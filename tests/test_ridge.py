@@ -435,3 +435,23 @@ def test_ridgecv_kfold_matches_sklearn(weighted):
         RidgeCV(alphas=[1.0, 0.0]).fit(X, y)
     with pytest.raises(ValueError, match="gcv_mode"):
         RidgeCV(gcv_mode="qr").fit(X, y)
+
+
+def test_sparse_direct_route_certifies_from_the_data():
+    """A column with a huge mean: the sparse Gram's cancellation must show in the gap."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 40))
+    X[rng.random(X.shape) < 0.5] = 0
+    y = X @ rng.standard_normal(40) + rng.standard_normal(300)
+    X[:, 0] += 5e5
+    Xs = sp.csc_matrix(X)
+    res = ridge_path(Xs, y, lambdas=[1e-3, 1e-1], solver="eigen", tol=1e-4)
+    # the reported gap is at least the true suboptimality (oracle: dense normal equations)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    for k, lam in enumerate(res.lambdas):
+        beta = np.linalg.solve(Xc.T @ Xc / 300 + lam * np.eye(40), Xc.T @ yc / 300)
+        def obj(b):
+            r = yc - Xc @ b
+            return r @ r / 600 + lam / 2 * b @ b
+        subopt = (obj(res.coef[:, k]) - obj(beta)) / res.null_objective
+        assert subopt <= res.dual_gap[k] + 1e-12
