@@ -38,8 +38,10 @@ cdef enum:
     UNPENALIZED = 2      # v_j = 0 and unbounded: fitted by the exact block step
     CONSTANT = 4         # centred column is zero: b_j sits at clip(0, lower, upper)
 
-# a centred column whose squared norm is below this fraction of its raw one is constant
-cdef double CONSTANT_RTOL = 1e-12
+# a column is constant when its centred norm is below this fraction of |mean| * sqrt(n)
+# (rounding of the two-pass moments in float64 is ~1e-16 of it; a real feature such as a
+# Unix timestamp within one hour varies by 1e-6 of its mean)
+cdef double CONSTANT_RTOL = 1e-10
 # ratio lambda_max uses when l1_ratio is 0, as glmnet does
 cdef double MIN_L1_RATIO_FOR_GRID = 1e-3
 
@@ -60,6 +62,7 @@ cdef struct State:
     double* unpen_ldl    # its LDL^T factor (L strictly below the diagonal, D on it)
     double* unpen_work   # 2 m
     double offset        # true residual = r + offset
+    double sum_wr        # sum_i w_i r_i of the true residual, as of its last recomputation
     double wr2           # sum_i w_i r_i^2 (kept up to date)
     double wry           # sum_i w_i r_i y_i
     double null_obj
@@ -126,7 +129,7 @@ cdef void ldl_factor(const double* G, double* F, Py_ssize_t m) noexcept nogil:
         d = G[k * m + k]
         for i in range(k):
             d -= F[k * m + i] * F[k * m + i] * F[i * m + i]
-        if d <= 1e-10 * G[k * m + k] or d <= 0.0:
+        if d <= 1e-13 * G[k * m + k] or d <= 0.0:
             d = 0.0
         F[k * m + k] = d
         for l in range(k + 1, m):
@@ -155,9 +158,10 @@ cdef void ldl_solve(const double* F, Py_ssize_t m, double* x) noexcept nogil:
 
 cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w,
                                 const floating* r, const State* st) noexcept nogil:
-    # s_j = x_cj^T W (r + offset) / n = x_j^T W r / n + offset * mean_j
-    # (the centred column is orthogonal to the weights, sum_i w_i r_true_i = 0)
-    return col_dot(X, j, w, r) / st.n + st.offset * st.mean[j]
+    # s_j = x_cj^T W r_true / n, r_true = r + offset:
+    #     = x_j^T W r / n + offset * mean_j - mean_j * sum(w * r_true) / n
+    # (the last term is 0 in exact arithmetic; it absorbs the rounding drift of r)
+    return col_dot(X, j, w, r) / st.n + st.mean[j] * (st.offset - st.sum_wr / st.n)
 
 
 cdef void compute_grads(const Design* X, const floating* w, const floating* r,
@@ -167,7 +171,8 @@ cdef void compute_grads(const Design* X, const floating* w, const floating* r,
     if all_features:
         cols_dot(X, w, r, st.grad)
         for j in range(st.p):
-            st.grad[j] = 0.0 if st.flags[j] & CONSTANT else st.grad[j] / st.n + st.offset * st.mean[j]
+            st.grad[j] = (0.0 if st.flags[j] & CONSTANT else
+                          st.grad[j] / st.n + st.mean[j] * (st.offset - st.sum_wr / st.n))
         return
     for idx in range(st.n_ws):
         j = st.ws[idx]
@@ -176,15 +181,18 @@ cdef void compute_grads(const Design* X, const floating* w, const floating* r,
 
 cdef void residual_sums(const floating* r, const floating* y, const floating* w,
                         State* st) noexcept nogil:
-    # wr2 = sum(w * r^2), wry = sum(w * r * y): exact recomputation (r without offset)
-    cdef double a = 0.0, b = 0.0, wi
+    # wr2 = sum(w * r^2), wry = sum(w * r * y), sum_wr = sum(w * r): exact recomputation
+    # (r without offset)
+    cdef double a = 0.0, b = 0.0, c = 0.0, wi
     cdef Py_ssize_t i
     for i in range(st.n):
         wi = 1.0 if w == NULL else w[i]
         a += wi * r[i] * r[i]
         b += wi * r[i] * y[i]
+        c += wi * r[i]
     st.wr2 = a
     st.wry = b
+    st.sum_wr = c
 
 
 cdef void fold_offset(floating* r, State* st) noexcept nogil:
@@ -195,6 +203,21 @@ cdef void fold_offset(floating* r, State* st) noexcept nogil:
         for i in range(st.n):
             r[i] += c
         st.offset = 0.0
+
+
+cdef void recompute_residual(const Design* X, const floating* yc, const floating* w,
+                            floating* r, const floating* beta, State* st) noexcept nogil:
+    # r = yc - X_c beta from scratch (O(nnz of the non-zero columns)), then its sums: the
+    # certificate is that of the returned coefficients, whatever rounding r gathered
+    cdef Py_ssize_t i, j
+    for i in range(st.n):
+        r[i] = yc[i]
+    st.offset = 0.0
+    for j in range(st.p):
+        if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
+            col_update(X, j, beta[j], st.mean[j], r, &st.offset)
+    fold_offset(r, st)
+    residual_sums(r, yc, w, st)
 
 
 cdef inline void move(const Design* X, Py_ssize_t j, double delta, double s,
@@ -369,12 +392,13 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.unpen_work = NULL
     st.n_ws = 0
     st.offset = 0.0
+    st.sum_wr = 0.0
     if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
             or st.flags == NULL or st.ws == NULL or st.unpen == NULL):
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
-        if st.sq_norm[j] <= CONSTANT_RTOL * raw:
+        if st.sq_norm[j] <= CONSTANT_RTOL * CONSTANT_RTOL * st.mean[j] * st.mean[j]:
             st.sq_norm[j] = 0.0
             st.flags[j] |= CONSTANT
         elif (pen.factor[j] == 0.0 and pen.lower[j] == -INFINITY
@@ -412,6 +436,9 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef Py_ssize_t j, epochs = 0, passes = 0
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
     cdef double inner_tol = target, last_change, gap
+    # moves of a few units in the last place of the dtype are rounding, not progress
+    cdef double eps = 1.2e-7 if floating is float else 2.3e-16
+    cdef double noise = eps * eps * st.null_obj
     cdef int status
 
     # working set: non-zeros, unpenalized features, and the sequential strong rule
@@ -429,6 +456,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         while epochs < opts.max_epochs:
             last_change = cd_epoch(X, w, r, beta, st, pen, lam)
             epochs += 1
+            if last_change <= noise:
+                last_change = 0.0
             if last_change <= inner_tol:
                 break
         # certificate of the working-set problem, O(nnz of the working set)
@@ -439,8 +468,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             inner_tol *= 0.1
             continue
         # one full pass: duality gap, KKT check of the rest, strong rule for later
-        fold_offset(r, st)
-        residual_sums(r, yc, w, st)
+        recompute_residual(X, yc, w, r, beta, st)
         compute_grads(X, w, r, st, True)
         passes += 1
         gap = duality_gap(st, pen, lam, beta, True)
@@ -492,11 +520,18 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             for i in range(n):
                 ymean += (1.0 if w == NULL else w[i]) * y[i]
             ymean /= n
-            i = 1
-            while i < n and y[i] == y[0]:
+            # constant y on the rows that count: centre exactly, not up to rounding
+            k = -1
+            i = 0
+            while i < n:
+                if w == NULL or w[i] > 0:
+                    if k < 0:
+                        k = i
+                    elif y[i] != y[k]:
+                        break
                 i += 1
-            if i == n:          # constant y: centre exactly, not up to rounding
-                ymean = y[0]
+            if i == n and k >= 0:
+                ymean = y[k]
         for i in range(n):
             yc[i] = <floating> (y[i] - ymean)
             r[i] = yc[i]

@@ -111,15 +111,17 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
     """(r + offset) -= delta * (X[:, j] - mean): the residual after beta_j += delta."""
     cdef const floating* x
     cdef Py_ssize_t i, k
-    cdef floating d = <floating> delta, m = <floating> mean
+    cdef floating d = <floating> delta
     if Design is DenseDesign:
         x = (<const floating*> X.data) + j * X.ld
         if mean == 0.0:
             for i in range(X.n_samples):
                 r[i] -= d * x[i]
         else:
+            # centred in float64: a float32 mean of a column far from 0 would be off by
+            # its rounding, shifting every r_i
             for i in range(X.n_samples):
-                r[i] -= d * (x[i] - m)
+                r[i] -= <floating> (delta * (x[i] - mean))
     else:
         x = <const floating*> X.data
         for k in range(X.indptr[j], X.indptr[j + 1]):

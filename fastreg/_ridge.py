@@ -64,7 +64,7 @@ from fastreg._path import ConvergenceWarning, PathResult
 
 __all__ = ["RidgePathResult", "ridge_path"]
 
-CONSTANT_RTOL = 1e-12           # the CD kernel's test for a constant column
+CONSTANT_RTOL = 1e-10           # the CD kernel's: centred norm <= this * |mean| * sqrt(n)
 DF_AT_LAMBDA_MAX = 1e-2         # default grid: df(lambda_max) <= this
 DF_SHORTFALL_AT_LAMBDA_MIN = 1e-2   # ... and lambda_min = this * mean eigenvalue
 EIGEN_MAX_DENSE = 4000          # solver="auto": eigen when min(n, p) <= this (dense) ...
@@ -252,7 +252,9 @@ class _Reduction:
             A_all *= (self.s / sqrt_n)[:, None]
             sq = np.einsum("ij,ij->j", A_all, A_all)
             raw = sq + self.mean ** 2            # sum_i w_i x_ij^2 / n
-        constant = sq <= CONSTANT_RTOL * raw
+        # sparse moments come from raw - mean^2, whose rounding (~1e-15 raw) is the floor
+        constant = sq <= np.maximum(CONSTANT_RTOL ** 2 * self.mean ** 2,
+                                    1e-15 * raw if sparse else 0.0)
         self.pen = np.flatnonzero(~constant & (factor > 0))
         self.unpen = np.flatnonzero(~constant & (factor == 0))
         self.scale = 1.0 / np.sqrt(factor[self.pen])

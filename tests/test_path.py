@@ -401,3 +401,53 @@ def test_paths_run_in_threads():
     for a, b in zip(sequential, threaded):
         np.testing.assert_array_equal(a.coef, b.coef)
         np.testing.assert_array_equal(a.dual_gap, b.dual_gap)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("offset", [1e3, 1e4])
+def test_certificate_holds_for_columns_far_from_zero(dtype, layout, offset):
+    """Columns with large means (implicit centring at scale): the reported gap still bounds
+    the true suboptimality, measured against a float64 solve of the same rounded data."""
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((300, 15))
+    y = Z @ rng.standard_normal(15) + 0.5 * rng.standard_normal(300)
+    X = to_layout((Z + offset).astype(dtype), layout)
+    X64 = X.astype(np.float64)
+    ref = enet_path(X64, y, lambdas=[0.05, 0.01], tol=1e-13, max_epochs=100_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastreg.ConvergenceWarning)   # float32 may stall
+        res = enet_path(X, y.astype(dtype), lambdas=[0.05, 0.01], tol=1e-6)
+    for k, lam in enumerate(ref.lambdas):
+        p = objective(X64, y, res.coef[:, k], lam, 1.0,
+                      intercept=optimal_intercept(X64, y, res.coef[:, k].astype(np.float64), None, True))
+        p_star = objective(X64, y, ref.coef[:, k], lam, 1.0, intercept=ref.intercept[k])
+        subopt = (p - p_star) / ref.null_objective
+        assert subopt <= res.dual_gap[k] + 1e-6 * (dtype == np.float32) + 1e-12
+        if res.status[k] == 0:
+            assert subopt <= 1e-5 if dtype == np.float32 else subopt <= 1e-6
+
+
+def test_feature_with_tiny_relative_spread_is_kept():
+    """Unix timestamps within one hour vary by 1e-6 of their mean: a feature, not a constant."""
+    rng = np.random.default_rng(1)
+    t = 1.7e9 + rng.uniform(0, 3600, 400)
+    other = rng.standard_normal((400, 3))
+    y = 1e-3 * (t - t.mean()) + other @ [1.0, 2.0, 3.0] + 0.1 * rng.standard_normal(400)
+    X = np.column_stack([t, other])
+    res = enet_path(X, y, lambdas=[1e-3], tol=1e-12)
+    Xc = X - X.mean(0)
+    ols = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
+    assert res.coef[0, 0] == pytest.approx(ols[0], rel=1e-2)
+
+
+def test_constant_y_on_the_weighted_rows():
+    """A CV fold whose training rows share one y value: the null model, no warnings."""
+    X, _ = make_problem(40, 8, seed=25)
+    y = np.full(40, 2.5)
+    y[30:] = np.arange(10.0)
+    w = np.r_[np.ones(30), np.zeros(10)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = enet_path(X, y, n_lambdas=5, sample_weight=w)
+    assert np.all(res.coef == 0) and np.allclose(res.intercept, 2.5)
