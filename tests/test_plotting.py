@@ -228,7 +228,7 @@ def test_lambda_zero_needs_the_l1_norm_axis(data):
     assert len(plot_coef_path(path, x="l1_norm").lines) > 0
 
 
-def test_missing_matplotlib_says_how_to_install():
+def test_missing_matplotlib_says_how_to_install(tmp_path):
     code = (
         "import sys\n"
         "sys.modules['matplotlib'] = None\n"
@@ -238,7 +238,8 @@ def test_missing_matplotlib_says_how_to_install():
         "except ImportError as exc:\n"
         "    print(exc)\n"
     )
+    # run outside the source tree, so that the installed package is the one imported
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "pip install matplotlib (or 'fastreg[plot]')" in proc.stdout
