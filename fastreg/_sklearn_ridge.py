@@ -17,12 +17,12 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from fastreg import _validation as v
 from fastreg._ridge import (_SOLVERS, _Direct, _Reduction, _choose_solver, _path,
                             _warn_if_not_converged)
-from fastreg.sklearn import _CDRidge
+from fastreg.sklearn import _CDRidge, _LinearPredictMixin
 
 __all__ = ["Ridge", "RidgeCV"]
 
@@ -136,7 +136,7 @@ class _IdentityRegressor(RegressorMixin, BaseEstimator):
         return y_pred
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(_LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Ridge regression with built-in cross-validation of alpha, as scikit-learn's RidgeCV.
 
     ``cv=None``: exact leave-one-out for every alpha from one eigendecomposition of the
@@ -288,15 +288,4 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coef = np.stack([p.coef[:, 0] for p in paths]).astype(X.dtype, copy=False)
         return coef, np.array([p.intercept[0] for p in paths], dtype=X.dtype)
 
-    def predict(self, X):
-        """Predictions X @ coef_.T + intercept_."""
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32], reset=False)
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
 

@@ -29,7 +29,24 @@ from fastreg._path import enet_path, warn_if_not_converged
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Ridge", "RidgeCV"]
 
 
-class _PenalizedLinearModel(RegressorMixin, BaseEstimator):
+class _LinearPredictMixin:
+    """predict() and tags shared by every fitted linear model here (coef_, intercept_)."""
+
+    def predict(self, X):
+        """Predictions X @ coef_.T + intercept_."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
+                          reset=False)
+        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class _PenalizedLinearModel(_LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Fit one penalized least-squares problem per target with `fastreg.enet_path`."""
 
     def _penalty(self, n_targets, sample_weight_sum):
@@ -90,18 +107,6 @@ class _PenalizedLinearModel(RegressorMixin, BaseEstimator):
         """coef_ as a scipy CSR matrix."""
         return sp.csr_matrix(np.atleast_2d(self.coef_))
 
-    def predict(self, X):
-        """Predictions X @ coef_.T + intercept_."""
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, dtype=[np.float64, np.float32],
-                          reset=False)
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
 
 
 class ElasticNet(_PenalizedLinearModel):
