@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from fastreg import _validation as v
 from fastreg._path import PathResult, _sparse_product, enet_path
