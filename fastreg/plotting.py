@@ -119,15 +119,8 @@ def plot_cv(cv, *, l1_ratio=None, ax=None):
                 label=rf"CV error $\pm$ 1 se ({n_folds} folds)")
     _set_xlim(ax, xs, invert=True)
     _mark_lambdas(ax, curve)
-    ax.grid(True, color="0.9", lw=0.8)
-    ax.set_axisbelow(True)
-    ax.set_xlabel(_LOG_LAMBDA)
-    ax.set_ylabel("mean squared error (held out)")
-    ax.set_title(f"{n_folds}-fold cross-validation, {_model_name(curve.l1_ratio).lower()}",
-                 pad=_TITLE_PAD)
-    ax.legend(loc="best", fontsize="small", framealpha=0.9)
-    _nonzero_axis(ax, xs, curve.path.n_nonzero)
-    return ax
+    return _finish_error_axes(ax, xs, curve, "mean squared error (held out)",
+                              f"{n_folds}-fold cross-validation", legend_loc="best")
 
 
 def plot_train_validation(cv, *, ax=None):
@@ -171,13 +164,18 @@ def plot_train_validation(cv, *, ax=None):
                 arrowprops=dict(arrowstyle="->", color="0.3", lw=1.0,
                                 connectionstyle="arc3,rad=0.2"),
                 bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="0.7", alpha=0.9))
+    return _finish_error_axes(ax, xs, curve, "mean squared error",
+                              "Training vs validation error", legend_loc="upper right")
+
+
+def _finish_error_axes(ax, xs, curve, ylabel, title, *, legend_loc):
+    """Grid, labels, title, legend and the non-zeros axis of an error-vs-lambda plot."""
     ax.grid(True, color="0.9", lw=0.8)
     ax.set_axisbelow(True)
     ax.set_xlabel(_LOG_LAMBDA)
-    ax.set_ylabel("mean squared error")
-    ax.set_title(f"Training vs validation error, {_model_name(curve.l1_ratio).lower()}",
-                 pad=_TITLE_PAD)
-    ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title}, {_model_name(curve.l1_ratio).lower()}", pad=_TITLE_PAD)
+    ax.legend(loc=legend_loc, fontsize="small", framealpha=0.9)
     _nonzero_axis(ax, xs, curve.path.n_nonzero)
     return ax
 
