@@ -41,6 +41,8 @@ cdef struct PathReport:
     double null_objective    # objective of the intercept-only model
 
 
+# coefs (n_features x n_lambdas, column-major) must come zero-filled: only the non-zeros
+# of each solution are written.
 cdef int enet_path(const Design* X, const floating* y, const floating* w,
                    const Penalty* pen, const SolverOptions* opts,
                    double* lambdas, Py_ssize_t n_lambdas, bint lambdas_relative,

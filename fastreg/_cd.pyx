@@ -30,7 +30,7 @@ with U the K successive differences of the last K + 1 iterates x_0..x_K,
 
 and x_e (clipped to the bounds) replaces x_K only if it lowers the objective.
 """
-from libc.math cimport fabs, INFINITY
+from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.stdint cimport int32_t, int64_t
 from cython cimport floating
@@ -38,7 +38,7 @@ from cython cimport floating
 import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
-                              col_dot, cols_dot, col_update, col_moments, _dot)
+                              col_dot, cols_dot, col_update, col_moments, col_nnz, _dot)
 
 # flags of a feature
 cdef enum:
@@ -90,6 +90,21 @@ cdef struct State:
     double wr2           # sum_i w_i r_i^2 (kept up to date)
     double wry           # sum_i w_i r_i y_i
     double null_obj
+    # the reference of the bound test: the residual and every s_j at the last full pass
+    double* r_ref        # n, true residual (offset folded)
+    double* grad_ref     # p
+    double* col_norm     # sqrt(sq_norm)
+    Py_ssize_t nnz       # stored entries of X, the cost of one full pass
+    Py_ssize_t* cand     # p, scratch: the features the bound test could not clear
+    # the strong-rule candidates outside the working set for the next lambda, gathered by
+    # the last bound test (valid = False: scan every feature instead)
+    Py_ssize_t* strong
+    Py_ssize_t n_strong
+    bint strong_valid
+    # constant features held away from 0 by their bounds (b_j = clip(0) != 0, never in
+    # the working set)
+    Py_ssize_t* fixed
+    Py_ssize_t n_fixed
     Anderson acc
 
 
@@ -489,6 +504,72 @@ cdef Py_ssize_t add_violators(State* st, const Penalty* pen, double alpha_scale)
     return added
 
 
+cdef void save_reference(const floating* r, State* st) noexcept nogil:
+    # after a full pass (offset folded, grad[] exact for every feature): the reference of
+    # the bound test
+    cdef Py_ssize_t i, j
+    for i in range(st.n):
+        st.r_ref[i] = r[i]
+    for j in range(st.p):
+        st.grad_ref[j] = st.grad[j]
+
+
+cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* r,
+                            State* st, const Penalty* pen, double alpha_scale,
+                            double strong_scale) noexcept nogil:
+    # KKT check of the features outside the working set without a full pass.
+    # With r the exact residual (offset folded) and r_ref the one of the last full pass,
+    #     |s_j| <= |s_j(r_ref)| + |x_cj^T W (r - r_ref)| / n
+    #           <= |grad_ref_j| + col_norm_j * ||r - r_ref||_W / sqrt(n)   (Cauchy-Schwarz),
+    # so a feature whose bound is below its threshold lam a v_j satisfies its KKT
+    # condition, and its conjugate term of the duality gap is 0 (b_j = 0 is feasible):
+    # the restricted gap is then the gap of the whole problem. The features the bound
+    # cannot clear get their exact s_j (O(nnz) each). Returns the violators (added to the
+    # working set), or -1 when checking the uncleared ones would cost more than half a
+    # full pass: do the full pass instead.
+    # The same sweep gathers the strong-rule candidates of the next lambda
+    # (|s_j| > strong_scale v_j, s_j as last computed).
+    cdef Py_ssize_t i, j, idx, n_cand = 0, cost = 0, added = 0
+    cdef double d, dr = 0.0, thresh
+    for i in range(st.n):
+        d = r[i] - st.r_ref[i]
+        dr += (1.0 if w == NULL else w[i]) * d * d
+    dr = sqrt(dr / st.n) * (1.0 + 1e-12)
+    st.n_strong = 0
+    for j in range(st.p):
+        if st.flags[j] & (IN_WS | CONSTANT):
+            continue
+        thresh = alpha_scale * pen.factor[j]
+        if fabs(st.grad_ref[j]) + st.col_norm[j] * dr >= thresh * (1.0 - 1e-12):
+            st.cand[n_cand] = j
+            n_cand += 1
+            cost += col_nnz(X, j)
+        elif kkt_violation(st.grad[j], strong_scale * pen.factor[j],
+                           pen.lower[j], pen.upper[j]) > 0.0:
+            st.strong[st.n_strong] = j
+            st.n_strong += 1
+    if 2 * cost > st.nnz:
+        st.strong_valid = False
+        return -1
+    for idx in range(n_cand):
+        j = st.cand[idx]
+        thresh = alpha_scale * pen.factor[j]
+        st.grad[j] = feature_grad(X, j, w, r, st)
+        if kkt_violation(st.grad[j], thresh, pen.lower[j], pen.upper[j]) > 0.0:
+            ws_add(st, j)
+            added += 1
+        elif fabs(st.grad[j]) > thresh:
+            # inside the KKT conditions only thanks to a bound of the box: let the gap
+            # see this feature
+            ws_add(st, j)
+        elif kkt_violation(st.grad[j], strong_scale * pen.factor[j],
+                           pen.lower[j], pen.upper[j]) > 0.0:
+            st.strong[st.n_strong] = j
+            st.n_strong += 1
+    st.strong_valid = True
+    return added
+
+
 cdef double null_lambda_max(const State* st, const Penalty* pen) noexcept nogil:
     # smallest lam at which b = 0 satisfies the KKT conditions for every penalized feature
     cdef Py_ssize_t j
@@ -511,6 +592,8 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
     free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
     free(st.unpen_work)
+    free(st.r_ref); free(st.grad_ref); free(st.col_norm); free(st.cand); free(st.strong)
+    free(st.fixed)
     free(st.acc.history); free(st.acc.gram); free(st.acc.ldl); free(st.acc.coef)
 
 
@@ -531,6 +614,16 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.unpen_gram = NULL
     st.unpen_ldl = NULL
     st.unpen_work = NULL
+    st.r_ref = <double*> malloc(n * sizeof(double))
+    st.grad_ref = <double*> malloc(p * sizeof(double))
+    st.col_norm = <double*> malloc(p * sizeof(double))
+    st.nnz = 0
+    st.cand = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.strong = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.fixed = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.n_strong = 0
+    st.strong_valid = False
+    st.n_fixed = 0
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0
@@ -543,7 +636,9 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.acc.coef = <double*> malloc(ANDERSON_K * sizeof(double))
     if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
             or st.flags == NULL or st.ws == NULL or st.unpen == NULL
-            or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL):
+            or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
+            or st.r_ref == NULL or st.grad_ref == NULL or st.col_norm == NULL
+            or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
@@ -555,6 +650,8 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
             st.flags[j] |= UNPENALIZED
             st.unpen[m] = j
             m += 1
+        st.col_norm[j] = sqrt(st.sq_norm[j])
+        st.nnz += col_nnz(X, j)
     st.n_unpen = m
     if m == 0:
         return 0
@@ -579,10 +676,10 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
 cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating* w,
                              floating* r, floating* beta, State* st, const Penalty* pen,
                              const SolverOptions* opts, double lam, double lam_prev,
-                             double* gap_out, Py_ssize_t* passes_out,
+                             double lam_next, double* gap_out, Py_ssize_t* passes_out,
                              int* status_out) noexcept nogil:
     # working-set CD at one lambda, warm-started from beta; returns the epochs spent
-    cdef Py_ssize_t j, epochs = 0, passes = 0
+    cdef Py_ssize_t j, idx, m, epochs = 0, passes = 0, added
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
     cdef double inner_tol = target, last_change, gap
     # moves of a few units in the last place of the dtype are rounding, not progress
@@ -591,14 +688,32 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef int status
 
     # working set: non-zeros, unpenalized features, and the sequential strong rule
-    ws_clear(st)
-    for j in range(st.p):
-        if st.flags[j] & CONSTANT:
-            continue
-        if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
-                or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
-                                 pen.lower[j], pen.upper[j]) > 0.0):
-            ws_add(st, j)
+    # (Tibshirani et al. 2012), |s_j| > a v_j (2 lam - lam_prev) with s_j as last computed
+    if st.strong_valid:
+        # the last bound test gathered the candidates outside the working set; inside
+        # it, every non-zero is kept and the rest is judged on its exact s_j
+        m = 0
+        for idx in range(st.n_ws):
+            j = st.ws[idx]
+            if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
+                    or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
+                                     pen.lower[j], pen.upper[j]) > 0.0):
+                st.ws[m] = j
+                m += 1
+            else:
+                st.flags[j] &= ~IN_WS
+        st.n_ws = m
+        for idx in range(st.n_strong):
+            ws_add(st, st.strong[idx])
+    else:
+        ws_clear(st)
+        for j in range(st.p):
+            if st.flags[j] & CONSTANT:
+                continue
+            if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
+                    or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
+                                     pen.lower[j], pen.upper[j]) > 0.0):
+                ws_add(st, j)
 
     anderson_reset(st)
     while True:
@@ -623,9 +738,24 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             # together), by 2x to 1000x
             inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
             continue
-        # one full pass: duality gap, KKT check of the rest, strong rule for later
+        # the certificate of the returned coefficients: exact residual, exact s_j on the
+        # working set, and the features outside it cleared by the bound test (or checked
+        # exactly), which costs no full pass while the residual stays near the reference
         recompute_residual(X, yc, w, r, beta, st)
+        compute_grads(X, w, r, st, False)
+        added = bound_check(X, w, r, st, pen, lam * a, a * (2.0 * lam_next - lam))
+        if added > 0:
+            anderson_reset(st)
+            continue
+        if added == 0:
+            gap = duality_gap(st, pen, lam, beta, False)
+            if gap <= target:
+                status = CONVERGED
+                break
+        # one full pass: duality gap, KKT check of the rest, strong rule for later
         compute_grads(X, w, r, st, True)
+        save_reference(r, st)
+        st.strong_valid = False
         passes += 1
         gap = duality_gap(st, pen, lam, beta, True)
         if gap <= target:
@@ -657,10 +787,11 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     X: the design (any storage); y, w: targets and weights (w sums to n, or NULL);
     lambdas: decreasing, absolute, or multiples of lambda_max when lambdas_relative
     (then overwritten with the absolute values); beta_init: warm start or NULL;
-    coefs: n_features x n_lambdas, column-major, written; report: per-lambda results.
+    coefs: n_features x n_lambdas, column-major, zero-filled by the caller (only the
+    non-zeros are written); report: per-lambda results.
     Returns 0, or -1 when memory ran out.
     """
-    cdef Py_ssize_t n = X.n_samples, p = X.n_features, i, j, k
+    cdef Py_ssize_t n = X.n_samples, p = X.n_features, i, j, k, idx
     cdef double ymean = 0.0, lam, lam_prev, delta, b0
     cdef floating* yc = <floating*> malloc(n * sizeof(floating))
     cdef floating* r = <floating*> malloc(n * sizeof(floating))
@@ -701,10 +832,14 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             beta[j] = <floating> clip(0.0, pen.lower[j], pen.upper[j])
             if beta[j] != 0.0:
                 move(X, j, beta[j], feature_grad(X, j, w, r, &st), r, &st)
+                if st.flags[j] & CONSTANT:
+                    st.fixed[st.n_fixed] = j
+                    st.n_fixed += 1
         unpenalized_step(X, w, r, beta, &st)
         fold_offset(r, &st)
         residual_sums(r, yc, w, &st)
         compute_grads(X, w, r, &st, True)
+        save_reference(r, &st)
         report.lambda_max = null_lambda_max(&st, pen)
         report.null_objective = st.null_obj
         if lambdas_relative:
@@ -722,16 +857,23 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             fold_offset(r, &st)
             residual_sums(r, yc, w, &st)
             compute_grads(X, w, r, &st, True)
+            save_reference(r, &st)
 
         lam_prev = max(report.lambda_max, lambdas[0] if n_lambdas > 0 else 0.0)
         for k in range(n_lambdas):
             lam = lambdas[k]
             report.n_epochs[k] = solve_lambda(
                 X, yc, w, r, beta, &st, pen, opts, lam, lam_prev,
-                &report.dual_gap[k], &report.n_passes[k], &report.status[k])
+                lambdas[k + 1] if k + 1 < n_lambdas else lam, &report.dual_gap[k], &report.n_passes[k], &report.status[k])
             lam_prev = lam
+            # every non-zero is in the working set or fixed (coefs came zero-filled)
             b0 = ymean
-            for j in range(p):
+            for idx in range(st.n_ws):
+                j = st.ws[idx]
+                coefs[k * p + j] = beta[j]
+                b0 -= st.mean[j] * beta[j]
+            for idx in range(st.n_fixed):
+                j = st.fixed[idx]
                 coefs[k * p + j] = beta[j]
                 b0 -= st.mean[j] * beta[j]
             report.intercept[k] = b0

@@ -93,6 +93,14 @@ cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
         return acc
 
 
+cdef inline Py_ssize_t col_nnz(const Design* X, Py_ssize_t j) noexcept nogil:
+    """Stored entries of column j: the cost of col_dot and col_update on it."""
+    if Design is DenseDesign:
+        return X.n_samples
+    else:
+        return X.indptr[j + 1] - X.indptr[j]
+
+
 cdef inline void cols_dot(const Design* X, const floating* w, const floating* v,
                           double* out) noexcept nogil:
     """out[j] = sum_i w_i X[i, j] v_i for every column j: one pass over X.

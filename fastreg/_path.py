@@ -42,7 +42,9 @@ class PathResult:
     n_epochs : ndarray of shape (n_lambdas,)
         Coordinate-descent sweeps over the working set.
     n_passes : ndarray of shape (n_lambdas,)
-        Full passes over X (gradient of every feature).
+        Full passes over X (gradient of every feature). 0 when a bound on how far the
+        residual moved since the last full pass proved the KKT conditions of the features
+        outside the working set (most lambdas of a path).
     converged : ndarray of shape (n_lambdas,)
         Whether dual_gap <= tol.
     status : ndarray of shape (n_lambdas,)
