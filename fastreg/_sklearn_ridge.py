@@ -20,8 +20,9 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
 from fastreg import _validation as v
-from fastreg._ridge import (_SOLVERS, _Direct, _Reduction, _choose_solver, _path,
-                            _warn_if_not_converged)
+from fastreg._ridge import _SOLVERS, _choose_solver, _path, _warn_if_not_converged
+from fastreg._ridge_design import Reduction
+from fastreg._ridge_direct import Direct
 from fastreg.sklearn import _CDRidge, _LinearPredictMixin
 
 __all__ = ["Ridge", "RidgeCV"]
@@ -55,9 +56,9 @@ def _paths_for_targets(X, Y, grids, *, sample_weight=None, fit_intercept=True, s
     w = v.check_sample_weight(sample_weight, n_samples, np.float64)
     if solver not in _SOLVERS:
         raise ValueError(f"solver must be one of {_SOLVERS}; got {solver!r}")
-    red = _Reduction(X, w, np.ones(n_features), fit_intercept)
+    red = Reduction(X, w, np.ones(n_features), fit_intercept)
     solver = _choose_solver(solver, red, sp.issparse(X), loo, max(len(g) for g in grids) <= 2)
-    direct = _Direct(red, eigen=solver == "eigen") if solver != "lsqr" else None
+    direct = Direct(red, eigen=solver == "eigen") if solver != "lsqr" else None
     results = []
     for t in range(Y.shape[1]):
         grid = np.sort(v.check_lambdas(grids[t]))[::-1].copy()

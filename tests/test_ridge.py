@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 import fastreg
-from fastreg import _ridge
+from fastreg import _ridge_krylov
 from fastreg._ridge import ridge_path
 from conftest import TOLERANCES, make_problem, rescaled, to_layout
 
@@ -273,9 +273,46 @@ def test_lsqr_gap_certifies_and_tol_is_met():
     assert loose.df is None and loose.loo_mse is None and loose.gcv is None
 
 
+def data_gap(X, y, beta, b, lam, w=None, factor=None):
+    """The duality gap ||grad P(beta)||^2 / (2 lam) on the reduced scale, from X in numpy
+    (unit or given penalty factors, no unpenalized features), relative to P(0)."""
+    n = X.shape[0]
+    w = np.ones(n) if w is None else w * n / w.sum()
+    factor = np.ones(X.shape[1]) if factor is None else factor
+    Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    r = y - Xd @ beta - b
+    # grad_j of P in gamma_j = sqrt(v_j) beta_j: (-x_j^T W r / n + lam v_j beta_j) / sqrt(v_j)
+    grad = (-(Xd.T @ (w * r)) / n + lam * factor * beta) / np.sqrt(factor)
+    ybar = w @ y / n
+    return (grad @ grad / (2 * lam)) / (0.5 * np.sum(w * (y - ybar) ** 2) / n)
+
+
+@pytest.mark.parametrize("chunk", [128, 7], ids=["one-block", "many-blocks"])
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layout, weighted):
+    """float64 lsqr gaps come from the bidiagonalization's recurrences, not from X: they
+    must equal the gap of the returned coefficients computed from X, also after many
+    steps (lost orthogonality) and across stored blocks of the basis."""
+    monkeypatch.setattr(_ridge_krylov, "CHUNK", chunk)
+    X, y = make_problem(80, 120, seed=21, density=0.3)
+    X = to_layout(X, layout)
+    w = weights(80, seed=22) if weighted else None
+    factor = np.linspace(0.5, 2.0, 120)
+    for tol in (1e-3, 1e-11):
+        res = ridge_path(X, y, n_lambdas=30, solver="lsqr", tol=tol, sample_weight=w,
+                         penalty_factor=factor)
+        assert res.n_epochs.max() > 2 * chunk or chunk == 128
+        mine = np.array([data_gap(X, y, res.coef[:, k], res.intercept[k], lam, w, factor)
+                         for k, lam in enumerate(res.lambdas)])
+        # equal up to rounding (the reported one bounds the rounding of V^T V from above)
+        np.testing.assert_allclose(res.dual_gap, mine, rtol=1e-6, atol=1e-14)
+        assert np.all(res.dual_gap <= tol)
+
+
 def test_krylov_memory_cap_falls_back_to_cg(monkeypatch):
     X, y = make_problem(60, 80, seed=12, density=0.2)
-    monkeypatch.setattr(_ridge, "KRYLOV_MEMORY", 8 * 80 * 3)     # three basis vectors
+    monkeypatch.setattr(_ridge_krylov, "KRYLOV_MEMORY", 8 * 80 * 3)     # three basis vectors
     res = ridge_path(X, y, n_lambdas=10, solver="lsqr", tol=1e-10)
     ref = ridge_path(X, y, n_lambdas=10, solver="eigen")
     assert np.all(res.converged) and res.n_epochs.max() > 3

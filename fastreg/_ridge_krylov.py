@@ -1,0 +1,205 @@
+r"""The iterative ridge route: one Krylov basis for every lambda (large sparse X).
+
+The ridge systems (A^T A + lam I) gamma = A^T z of all lambdas share one Krylov space,
+that of A^T A started at A^T z: one Golub-Kahan bidiagonalization of A started at z, the
+engine of LSQR (Paige & Saunders 1982, sec. 3-4), serves every lambda. After k steps,
+
+    A V_k = U_{k+1} B_k,    A^T U_{k+1} = V_k B_k^T + alpha_{k+1} v_{k+1} e_{k+1}^T,
+
+and damped LSQR's Givens rotations, run for all lambdas at once (O(n_lambdas) per step),
+give each lambda's iterate gamma = V_k y and the estimate alpha_{k+1} |s_k phi_k| of its
+gradient norm ||A^T r - lam gamma||. The recursion stops when every lambda's estimated
+gap is below half the target; V_k and the products A V_k are stored, so the iterates
+and their residuals r = z - A V_k y cost two matrix products, no pass over X.
+
+**Certificate without a pass.** LSQR's estimate assumes orthogonal bases, which
+floating point loses. The computed vectors do satisfy the two recurrences above to
+rounding, whatever their orthogonality (Paige 1976), so A^T r - lam gamma = V_{k+1} h
+with h from the bidiagonal (`_gradient_coordinates`), and ||V_{k+1} h||^2 = h^T S h with
+S = V_{k+1}^T V_{k+1} formed (`_norms_sq`, plus a bound on the rounding of S): the gap
+of every lambda for one p (k+1)^2 / 2 product instead of a pass over X with n_lambdas
+vectors (0.01 s against 0.04-0.06 s on the text-like benchmark; the two agree to 1e-15
+of the null objective there, also after 248 steps).
+
+Measured on the text-like benchmark (20,000 x 50,000 TF-IDF, 100-lambda grid down to
+df ~ rank / 1.01): the smallest lambda needs ~85-90 steps for a suboptimality of 1e-6
+of P(0), and full reorthogonalization of U and V changes that by less than one step
+(the convergence is the spectrum's, not lost orthogonality), so none is done.
+
+A lambda whose certificate still fails (loss of orthogonality at a tight tol, the
+KRYLOV_MEMORY cap on the stored bases) is finished by Jacobi-preconditioned CG on the
+normal equations, warm-started there, and certified from the data
+(`_ridge_design.certificate`).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import blas
+
+__all__ = ["KRYLOV_MEMORY", "cg_polish", "krylov_path"]
+
+KRYLOV_MEMORY = 1 << 30         # bytes of stored Krylov basis before switching to CG
+CHUNK = 128                     # basis vectors per stored block
+
+
+def krylov_path(red, z, lambdas, target, max_iter):
+    """One Golub-Kahan bidiagonalization for all lambdas, damped LSQR's rotations vectorized.
+
+    Returns (gamma (p_P, L), residuals z - A gamma (n, L), ||A^T r - lam gamma||^2 (L,),
+    iterations); gamma and the residuals Fortran-ordered (one contiguous column per
+    lambda). Stops when every lambda's estimated gap ||A^T r - lam gamma||^2 / (2 lam) is
+    below target / 2 (lam = 0: ||A^T r|| below sqrt(eps) ||A||_F ||r||), at max_iter, or
+    when the stored bases (V and A V) reach KRYLOV_MEMORY.
+    """
+    op, L, n, p = red.op, lambdas.size, red.n, red.p_pen
+    Gamma = np.zeros((p, L), order="F")
+    R = np.empty((n, L), order="F")
+    R[:] = z[:, None]
+    beta = np.linalg.norm(z)
+    v = op.rmatmat(z / beta) if beta > 0 and p else np.zeros(p)
+    alpha = np.linalg.norm(v)
+    if alpha == 0.0:
+        return Gamma, R, np.zeros(L), 0
+    u, v = z / beta, v / alpha
+    max_iter = max(1, min(max_iter, KRYLOV_MEMORY // (8 * (p + n))))
+    chunk = min(max_iter, CHUNK)
+    V, AV = [], []                  # blocks of the columns v_i and A v_i, Fortran-ordered
+    damp = np.sqrt(lambdas)
+    rhobar, phibar = np.full(L, alpha), np.full(L, beta)
+    alphas, betas = [alpha], [beta]
+    rho_hist, theta_hist, phi_hist = [], [], []
+    a_norm_sq = alpha * alpha
+    zero = lambdas == 0
+    # the test below is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
+    bound = target * np.where(zero, np.inf, lambdas)
+    k = 0
+    while k < max_iter:
+        if k % chunk == 0:
+            V.append(np.empty((p, chunk), order="F"))
+            AV.append(np.empty((n, chunk), order="F"))
+        V[-1][:, k % chunk] = v
+        # beta u = A v - alpha u ; alpha v = A^T u - beta v
+        Av = AV[-1][:, k % chunk]
+        Av[:] = op.matmat(v)
+        u = Av - alpha * u
+        beta = np.linalg.norm(u)
+        if beta > 0:
+            u /= beta
+        v *= -beta
+        v += op.rmatmat(u)
+        alpha = np.linalg.norm(v)
+        if alpha > 0:
+            v /= alpha
+        alphas.append(alpha)
+        betas.append(beta)
+        a_norm_sq += alpha * alpha + beta * beta
+        # the damping rotation, then the one eliminating beta (LSQR, Paige & Saunders 1982)
+        rhobar1 = np.hypot(rhobar, damp)
+        phibar = rhobar / rhobar1 * phibar
+        rho = np.hypot(rhobar1, beta)
+        cs, sn = rhobar1 / rho, beta / rho
+        theta = sn * alpha
+        rhobar = -cs * alpha
+        phi = cs * phibar
+        phibar = sn * phibar
+        rho_hist.append(rho)
+        theta_hist.append(theta)
+        phi_hist.append(phi)
+        k += 1
+        grad = alpha * np.abs(sn * phi)              # ||A^T r - lam gamma||, estimated
+        done = grad * grad <= bound
+        if zero.any():
+            done[zero] = grad[zero] <= np.sqrt(np.finfo(float).eps * a_norm_sq) * np.abs(phibar[zero])
+        if done.all() or alpha == 0.0 or beta == 0.0:
+            break
+    # gamma = V_k y, R_k y = f_k with R_k upper bidiagonal (rho on, theta above the diagonal)
+    rho_h, theta_h, phi_h = np.array(rho_hist), np.array(theta_hist), np.array(phi_hist)
+    Y = np.empty((k, L))
+    Y[k - 1] = phi_h[k - 1] / rho_h[k - 1]
+    for i in range(k - 2, -1, -1):
+        Y[i] = (phi_h[i] - theta_h[i] * Y[i + 1]) / rho_h[i]
+    # drop what cannot matter (and would be denormal numbers, slow in the products)
+    Y[np.abs(Y) < 1e-30 * np.max(np.abs(Y), axis=0)] = 0.0
+    if k % chunk == 0:
+        V.append(np.empty((p, chunk), order="F"))
+    V[-1][:, k % chunk] = v                           # v_{k+1}, for the gradient
+    for c, products in enumerate(AV):
+        lo, hi = c * chunk, min((c + 1) * chunk, k)
+        Yc = np.asfortranarray(Y[lo:hi])
+        # Gamma += V_c Y_c ; R -= (A V_c) Y_c, in place (no (p, L) temporary)
+        blas.dgemm(1.0, V[c][:, :hi - lo], Yc, beta=1.0, c=Gamma, overwrite_c=True)
+        blas.dgemm(-1.0, products[:, :hi - lo], Yc, beta=1.0, c=R, overwrite_c=True)
+    H = _gradient_coordinates(np.array(alphas), np.array(betas), Y, lambdas)
+    grad_sq = _norms_sq(V, chunk, k + 1, H)
+    return Gamma, R, grad_sq, k
+
+
+def _gradient_coordinates(alphas, betas, Y, lambdas):
+    """H ((k+1, L)) with A^T r - lam gamma = V_{k+1} H for gamma = V_k Y, r = z - A gamma.
+
+    The computed vectors satisfy, to rounding and whatever their orthogonality (Paige
+    1976), A v_i = alpha_i u_i + beta_{i+1} u_{i+1} and A^T u_i = alpha_i v_i + beta_i v_{i-1},
+    with z = beta_1 u_1. Hence r = U_{k+1} c, c = beta_1 e_1 - B_k y (B_k lower bidiagonal,
+    alpha on and beta below the diagonal), and A^T r = V_{k+1} B_{k+1}^T c, B_{k+1} the
+    square (k+1) lower bidiagonal: h_i = alpha_i c_i + beta_{i+1} c_{i+1}. ``alphas`` and
+    ``betas`` are alpha_1..alpha_{k+1} and beta_1..beta_{k+1}.
+    """
+    k, L = Y.shape
+    C = np.zeros((k + 1, L))
+    C[0] = betas[0]
+    C[:k] -= alphas[:k, None] * Y                      # - B_k y: alpha_i y_i ...
+    C[1:] -= betas[1:, None] * Y                       # ... and beta_{i+1} y_i below
+    H = alphas[:, None] * C
+    H[:k] += betas[1:, None] * C[1:]
+    H[:k] -= lambdas * Y
+    return H
+
+
+def _norms_sq(blocks, chunk, m, H):
+    """||V H||^2 per column of H, V the first m columns of the stored blocks (p rows).
+
+    Through the Gram matrix S = V^T V (m x m, one symmetric product, p m^2 / 2 operations
+    instead of p m L): ||V h||^2 = h^T S h, no assumption V^T V = I. The rounding of S,
+    at most gamma_p = p eps / (1 - p eps) per entry for unit columns, is added as the
+    bound gamma_p ||h||_1^2, so the result bounds the exact ||V h||^2 from above.
+    """
+    p = blocks[0].shape[0]
+    S = np.empty((m, m))
+    spans = [(c * chunk, min((c + 1) * chunk, m)) for c in range(len(blocks))]
+    for c1, (lo1, hi1) in enumerate(spans):
+        for c2, (lo2, hi2) in enumerate(spans[c1:], start=c1):
+            if lo1 >= hi1 or lo2 >= hi2:
+                continue
+            S[lo1:hi1, lo2:hi2] = blocks[c1][:, :hi1 - lo1].T @ blocks[c2][:, :hi2 - lo2]
+            S[lo2:hi2, lo1:hi1] = S[lo1:hi1, lo2:hi2].T
+    quad = np.einsum("ij,ij->j", H, S @ H)
+    rounding = (p + m + 2) * np.finfo(np.float64).eps
+    return np.maximum(quad, 0.0) + rounding / (1.0 - rounding) * np.sum(np.abs(H), axis=0) ** 2
+
+
+def cg_polish(red, z, lam, gamma, diag, target, max_iter):
+    """Jacobi-preconditioned CG on (A^T A + lam) gamma = A^T z from gamma, until the true
+    gap ||g||^2 / (2 lam) <= target. Returns (gamma, iterations)."""
+    op = red.op
+    b = op.rmatmat(z)
+    r = b - op.rmatmat(op.matmat(gamma)) - lam * gamma
+    precond = 1.0 / (diag + lam)
+    zr = precond * r
+    direction = zr.copy()
+    rz = r @ zr
+    for it in range(max_iter):
+        if r @ r / (2.0 * lam) <= 0.5 * target:
+            r = b - op.rmatmat(op.matmat(gamma)) - lam * gamma   # the recursion drifts
+            if r @ r / (2.0 * lam) <= target:
+                return gamma, it
+            zr = precond * r
+            direction, rz = zr.copy(), r @ zr
+        q = op.rmatmat(op.matmat(direction)) + lam * direction
+        step = rz / (direction @ q)
+        gamma = gamma + step * direction
+        r = r - step * q
+        zr = precond * r
+        rz_new = r @ zr
+        direction = zr + (rz_new / rz) * direction
+        rz = rz_new
+    return gamma, max_iter
