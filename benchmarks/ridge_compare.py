@@ -12,7 +12,13 @@ For each shape (seeded, `datasets.py`; y standardized as BENCHMARKING.md asks) o
   ``enet_path(l1_ratio=0)`` (coordinate descent), ladder, for reference;
 - scikit-learn: ``Ridge(alpha=lam * n)`` refitted for every lambda (dense: its exact
   Cholesky solver; sparse: its default sparse_cg, tolerance ladder), and for the
-  leave-one-out curve ``RidgeCV(alphas=grid * n, store_cv_results=True)``;
+  leave-one-out curve ``RidgeCV(alphas=grid * n, store_cv_results=True)`` (its gcv_mode
+  "auto": an eigendecomposition of X X^T when n <= p, an SVD of X otherwise), against
+  ``fastreg.sklearn.RidgeCV`` with the same arguments (the like-for-like comparison: the
+  curve and the coefficients at the selected alpha) and against ``ridge_path`` (the
+  curve and the whole path);
+- the floor of an exact leave-one-out by one decomposition, for anyone: centring X, one
+  BLAS syrk for the smaller Gram matrix and its divide-and-conquer eigendecomposition;
 - glmnet ``alpha=0`` (R, through Rscript, thresh ladder), when ``library(glmnet)`` loads.
 
 Judge (ours, the same for everyone): P_k(beta) = 1/(2n) ||y - X beta - b||^2 + lam_k/2 ||beta||^2
@@ -44,6 +50,7 @@ import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,6 +58,7 @@ import datasets  # noqa: E402
 import peers  # noqa: E402
 
 import fastreg  # noqa: E402
+import fastreg.sklearn  # noqa: E402
 from fastreg._ridge import ridge_path  # noqa: E402
 
 TARGET = 1e-6
@@ -83,6 +91,15 @@ def objectives(X, y, coef, lambdas):
     R -= R.mean(axis=0)
     out[ok] = (R ** 2).sum(axis=0) / (2 * X.shape[0]) + 0.5 * lambdas[ok] * (B ** 2).sum(axis=0)
     return out
+
+
+def decomposition_floor(X):
+    """What any exact leave-one-out by one decomposition pays at least: centre X, form the
+    smaller Gram matrix (BLAS syrk) and eigendecompose it (divide and conquer)."""
+    Xc = X - X.mean(axis=0)
+    wide = X.shape[0] <= X.shape[1]
+    gram = scipy.linalg.blas.dsyrk(1.0, np.asfortranarray(Xc), trans=0 if wide else 1)
+    return scipy.linalg.eigh(gram, lower=False, driver="evd", check_finite=False)
 
 
 def matvec_time(X):
@@ -137,6 +154,14 @@ def fastreg_runs(bench, X, y, grid, sparse):
         bench.add("path+LOO", "fastreg ridge_path eigen", "direct", seconds, res.coef,
                   loo_mse=res.loo_mse.tolist(), max_gap=float(res.dual_gap.max()))
 
+        def ridgecv():
+            return fastreg.sklearn.RidgeCV(alphas=grid * X.shape[0], store_cv_results=True).fit(X, y)
+        seconds, model = peers.timed(ridgecv)
+        bench.add("LOO", "fastreg RidgeCV", "cv=None", seconds,
+                  loo_mse=model.cv_results_.mean(axis=0).tolist())
+        seconds, _ = peers.timed(lambda: decomposition_floor(X))
+        bench.add("floor", "centre + Gram + eigh", "syevd", seconds)
+
     def lsqr(tol):
         seconds, res = peers.timed(lambda: ridge_path(X, y, lambdas=grid, solver="lsqr", tol=tol,
                                                       check_convergence=False))
@@ -180,7 +205,8 @@ def sklearn_runs(bench, X, y, grid, sparse, skip_loop):
             return RidgeCV(alphas=grid * n, store_cv_results=True).fit(X, y)
         seconds, model = peers.timed(loo)
         bench.add("LOO", "sklearn RidgeCV", "cv=None", seconds,
-                  loo_mse=model.cv_results_.mean(axis=0).tolist())
+                  loo_mse=model.cv_results_.mean(axis=0).tolist(),
+                  gcv_mode="eigen (X X^T)" if n <= X.shape[1] else "svd (X^T X)")
 
 
 def glmnet_runs(bench, X, y, grid, data_dir):
@@ -282,14 +308,19 @@ def speedups(fastest, sparse):
             out["5-fold CV curve: fastreg vs GridSearchCV"] = cv_sk / cv_ours
         return out
     eigen, lsqr = t("path+LOO", "fastreg ridge_path eigen"), t("path", "fastreg ridge_path lsqr")
-    loo_sk = t("LOO", "sklearn RidgeCV")
+    loo_sk, loo_ours = t("LOO", "sklearn RidgeCV"), t("LOO", "fastreg RidgeCV")
+    floor = t("floor", "centre + Gram + eigh")
+    if loo_sk and loo_ours:
+        out["LOO curve + selected coef: fastreg RidgeCV vs sklearn RidgeCV"] = loo_sk / loo_ours
+    if loo_sk and floor:
+        out["ceiling for any exact one-decomposition LOO: sklearn RidgeCV / floor"] = loo_sk / floor
     if peer_path:
         if lsqr:
             out["path: fastreg lsqr vs fastest peer"] = min(peer_path) / lsqr
         if eigen:
             out["path: fastreg eigen (with LOO) vs fastest peer"] = min(peer_path) / eigen
     if eigen and loo_sk:
-        out["LOO curve: fastreg eigen vs RidgeCV"] = loo_sk / eigen
+        out["LOO curve with the whole path: fastreg ridge_path eigen vs RidgeCV"] = loo_sk / eigen
         if peer_path:
             out["path + LOO: fastreg eigen vs fastest peer path + RidgeCV"] = (
                 (min(peer_path) + loo_sk) / eigen)

@@ -302,6 +302,15 @@ def _path(red, y, grid, solver, tol, max_epochs, want_loo, store_loo, dtype, X,
     return result
 
 
+def _loo_curve(red, direct, y, grid):
+    """Leave-one-out predictions (n_samples, n_lambdas) of y for every lambda of grid,
+    from the eigen route's decomposition alone: no coefficients, no certificate (what
+    RidgeCV needs before it solves its one selected lambda). Every weight must be > 0
+    (a zero-weight sample's prediction needs the coefficients)."""
+    z, _, _ = red.target(y)
+    return _loo_predictions(red, y, direct.loo_residuals(z, grid), None, None, None)
+
+
 def _loo_predictions(red, y, loo_resid, X, coef, intercept):
     """y_i - e_(-i) on the original scale; zero-weight samples get the plain prediction."""
     out = np.empty_like(loo_resid)

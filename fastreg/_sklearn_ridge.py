@@ -20,7 +20,8 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import validate_data
 
 from fastreg import _validation as v
-from fastreg._ridge import _SOLVERS, _choose_solver, _path, _warn_if_not_converged
+from fastreg._ridge import (_SOLVERS, _choose_solver, _loo_curve, _path,
+                            _warn_if_not_converged)
 from fastreg._ridge_design import Reduction
 from fastreg._ridge_direct import Direct
 from fastreg.sklearn import _CDRidge, _LinearPredictMixin
@@ -46,19 +47,26 @@ def _validate_fit_data(estimator, X, y, sample_weight):
     return X, (y[:, None] if single else y), single, sample_weight
 
 
-def _paths_for_targets(X, Y, grids, *, sample_weight=None, fit_intercept=True, solver="auto",
-                       loo=False, store_loo=False, tol=1e-4, max_epochs=10_000):
-    """One path per column of Y (grids[t] its lambdas), sharing one reduction and one
-    decomposition: the engine of the scikit-learn estimators. X and sample_weight as
-    given to them (validated here); returns (list of RidgePathResult, solver used)."""
+def _shared_reduction(X, sample_weight, fit_intercept, solver, loo, few_lambdas):
+    """(X, reduction, route, direct decomposition or None) shared by every target."""
     X = v.check_design(X)
     n_samples, n_features = X.shape
     w = v.check_sample_weight(sample_weight, n_samples, np.float64)
     if solver not in _SOLVERS:
         raise ValueError(f"solver must be one of {_SOLVERS}; got {solver!r}")
     red = Reduction(X, w, np.ones(n_features), fit_intercept)
-    solver = _choose_solver(solver, red, sp.issparse(X), loo, max(len(g) for g in grids) <= 2)
+    solver = _choose_solver(solver, red, sp.issparse(X), loo, few_lambdas)
     direct = Direct(red, eigen=solver == "eigen") if solver != "lsqr" else None
+    return X, red, solver, direct
+
+
+def _paths_for_targets(X, Y, grids, *, sample_weight=None, fit_intercept=True, solver="auto",
+                       loo=False, store_loo=False, tol=1e-4, max_epochs=10_000):
+    """One path per column of Y (grids[t] its lambdas), sharing one reduction and one
+    decomposition: the engine of the scikit-learn estimators. X and sample_weight as
+    given to them (validated here); returns (list of RidgePathResult, solver used)."""
+    X, red, solver, direct = _shared_reduction(X, sample_weight, fit_intercept, solver, loo,
+                                               max(len(g) for g in grids) <= 2)
     results = []
     for t in range(Y.shape[1]):
         grid = np.sort(v.check_lambdas(grids[t]))[::-1].copy()
@@ -210,17 +218,27 @@ class RidgeCV(_LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimat
         return self
 
     def _fit_loo(self, X, Y, single, alphas, sample_weight):
+        """Leave-one-out curves of every alpha from one decomposition, then one solve at
+        the selected alpha per target (the coefficients of the other alphas are not
+        formed, unless a zero sample weight needs them for its plain prediction)."""
         n, n_targets = Y.shape
         sw = np.ones(n) if sample_weight is None else sample_weight
         lambdas = alphas / float(np.sum(sw))
-        paths, _ = _paths_for_targets(X, Y, [lambdas] * n_targets, sample_weight=sample_weight,
-                                      fit_intercept=self.fit_intercept, solver="eigen",
-                                      loo=True, store_loo=True)
         # the paths are sorted by decreasing lambda: back to the order of alphas
         order = np.argsort(-lambdas, kind="stable")
         position = np.empty_like(order)
         position[order] = np.arange(order.size)
-        loo_pred = np.stack([p.loo_predictions[:, position] for p in paths], axis=1)  # n, t, a
+        grid = lambdas[order]
+        X, red, _, direct = _shared_reduction(X, sample_weight, self.fit_intercept, "eigen",
+                                              True, False)
+        paths = None
+        if np.all(sw > 0):
+            loo_pred = np.stack([_loo_curve(red, direct, Y[:, t].astype(np.float64), grid)
+                                 [:, position] for t in range(n_targets)], axis=1)  # n, t, a
+        else:
+            paths = [_path(red, Y[:, t].astype(np.float64), grid, "eigen", 1e-4, 10_000, True,
+                           True, X.dtype, X, False, direct) for t in range(n_targets)]
+            loo_pred = np.stack([p.loo_predictions[:, position] for p in paths], axis=1)
         if self.scoring is None:
             values = sw[:, None, None] * (Y[:, :, None] - loo_pred) ** 2
             scores = -values.mean(axis=0) if self.alpha_per_target else -values.mean(axis=(0, 1))
@@ -248,8 +266,15 @@ class RidgeCV(_LinearPredictMixin, MultiOutputMixin, RegressorMixin, BaseEstimat
             self.best_score_ = float(scores[best[0]])
         if self.store_cv_results:
             self.cv_results_ = (values[:, 0, :] if single else values).astype(X.dtype, copy=False)
-        coef = np.stack([p.coef[:, position[best[t]]] for t, p in enumerate(paths)])
-        intercept = np.array([p.intercept[position[best[t]]] for t, p in enumerate(paths)])
+        if paths is None:       # one solve per target, at its alpha, from the decomposition
+            paths = [_path(red, Y[:, t].astype(np.float64), lambdas[best[t]:best[t] + 1],
+                           "eigen", 1e-4, 10_000, False, False, X.dtype, X, False, direct)
+                     for t in range(n_targets)]
+            columns = np.zeros(n_targets, dtype=int)
+        else:
+            columns = position[best]
+        coef = np.stack([p.coef[:, columns[t]] for t, p in enumerate(paths)])
+        intercept = np.array([p.intercept[columns[t]] for t, p in enumerate(paths)])
         return coef.astype(X.dtype, copy=False), intercept.astype(X.dtype)
 
     def _fit_kfold(self, X, Y, alphas, sample_weight):

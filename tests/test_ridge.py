@@ -456,6 +456,43 @@ def test_ridgecv_loo_matches_sklearn(sparse, scoring, alpha_per_target):
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-8)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_ridgecv_loo_with_a_zero_weight_matches_sklearn(sparse):
+    """A zero weight sends RidgeCV down the whole-path branch (that sample's prediction
+    needs every alpha's coefficients); positive weights take the curve-only one."""
+    X, y = make_problem(30, 45, seed=19, density=0.4 if sparse else None)
+    w = weights(30, seed=19)
+    w[[3, 11]] = 0.0
+    alphas = np.geomspace(100, 0.01, 7)
+    for weight in (w, w + 0.5):
+        ours = RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y, sample_weight=weight)
+        theirs = sk.RidgeCV(alphas=alphas, store_cv_results=True).fit(X, y, sample_weight=weight)
+        np.testing.assert_allclose(ours.alpha_, theirs.alpha_)
+        np.testing.assert_allclose(ours.cv_results_, theirs.cv_results_, rtol=1e-7, atol=1e-10)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-8)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(30, 45), (45, 30)], ids=["n<p", "n>p"])
+def test_ridgecv_curve_only_equals_ridge_path(shape):
+    """RidgeCV's curve-only leave-one-out (no coefficients per alpha) equals ridge_path's
+    (which forms them), and its coefficients the path's at the selected alpha; float32
+    X gives float32 coefficients within the float32 tolerance."""
+    X, y = make_problem(*shape, seed=20)
+    n = shape[0]
+    path = ridge_path(X, y, n_lambdas=12, solver="eigen", store_loo=True)
+    ours = RidgeCV(alphas=path.lambdas * n, store_cv_results=True).fit(X, y)
+    np.testing.assert_allclose(ours.cv_results_, (y[:, None] - path.loo_predictions) ** 2,
+                               rtol=1e-9, atol=1e-12)
+    k = int(np.argmin(path.loo_mse))
+    np.testing.assert_allclose(ours.alpha_, path.lambdas[k] * n)
+    np.testing.assert_allclose(ours.coef_, path.coef[:, k], atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, path.intercept[k], atol=1e-10)
+    single = RidgeCV(alphas=path.lambdas * n).fit(X.astype(np.float32), y)
+    assert single.coef_.dtype == np.float32
+    np.testing.assert_allclose(single.coef_, ours.coef_, atol=TOLERANCES[np.float32]["coef_atol"])
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_ridgecv_kfold_matches_sklearn(weighted):
     X, y = make_problem(40, 30, seed=19)
