@@ -33,6 +33,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
 __all__ = ["CONSTANT_RTOL", "Reduction", "certificate", "gap"]
 
@@ -93,8 +94,7 @@ class SparseOperator:
         if C.ndim == 1:
             SC = C * self.s_scaled
             out = self.rows.T @ SC
-            out -= self.mean * SC.sum()
-            return out
+            return blas.daxpy(self.mean, out, a=-SC.sum())     # out -= mean * sum(SC)
         SC = C * self.s_scaled[:, None]
         out = np.asarray(self.XP.T @ SC)
         out -= self.mean[:, None] * SC.sum(axis=0)
@@ -149,7 +149,10 @@ class Reduction:
         sparse = sp.issparse(X)
         if sparse:
             X = X.astype(np.float64) if X.dtype != np.float64 else X
-            raw = np.asarray(X.multiply(X).T @ self.w).ravel() / n
+            squares = X.copy()                  # sum_i w_i x_ij^2 / n, from the squared data
+            squares.sum_duplicates()
+            squares.data **= 2
+            raw = np.asarray(squares.T @ self.w).ravel() / n
             self.mean = (np.asarray(X.T @ self.w).ravel() / n if self.fit_intercept
                          else np.zeros(p))
             sq = raw - self.mean ** 2

@@ -167,9 +167,15 @@ def _norms_sq(blocks, chunk, m, H):
     S = np.empty((m, m))
     spans = [(c * chunk, min((c + 1) * chunk, m)) for c in range(len(blocks))]
     for c1, (lo1, hi1) in enumerate(spans):
-        for c2, (lo2, hi2) in enumerate(spans[c1:], start=c1):
-            if lo1 >= hi1 or lo2 >= hi2:
-                continue
+        if lo1 >= hi1:
+            break
+        # the diagonal block by syrk (upper triangle, half the work), the others by gemm
+        block = blas.dsyrk(1.0, blocks[c1][:, :hi1 - lo1], trans=1)
+        S[lo1:hi1, lo1:hi1] = np.triu(block) + np.triu(block, 1).T
+        for c2 in range(c1 + 1, len(spans)):
+            lo2, hi2 = spans[c2]
+            if lo2 >= hi2:
+                break
             S[lo1:hi1, lo2:hi2] = blocks[c1][:, :hi1 - lo1].T @ blocks[c2][:, :hi2 - lo2]
             S[lo2:hi2, lo1:hi1] = S[lo1:hi1, lo2:hi2].T
     quad = np.einsum("ij,ij->j", H, S @ H)

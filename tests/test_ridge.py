@@ -310,6 +310,19 @@ def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layo
         assert np.all(res.dual_gap <= tol)
 
 
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_float32_lsqr_gap_is_the_gap_of_the_rounded_coefficients(layout):
+    """float32 lsqr results are certified as returned (rounded), from X."""
+    X, y = make_problem(60, 90, seed=23, density=0.4)
+    X = to_layout(X, layout).astype(np.float32)
+    res = ridge_path(X, y, n_lambdas=15, solver="lsqr", tol=1e-4, check_convergence=False)
+    X64, y = X.astype(np.float64), y.astype(np.float32).astype(np.float64)   # as solved
+    mine = np.array([data_gap(X64, y, res.coef[:, k].astype(np.float64), res.intercept[k], lam)
+                     for k, lam in enumerate(res.lambdas)])
+    np.testing.assert_allclose(res.dual_gap, mine, rtol=1e-6, atol=1e-12)
+    assert np.all((res.dual_gap <= 1e-4) == res.converged)
+
+
 def test_krylov_memory_cap_falls_back_to_cg(monkeypatch):
     X, y = make_problem(60, 80, seed=12, density=0.2)
     monkeypatch.setattr(_ridge_krylov, "KRYLOV_MEMORY", 8 * 80 * 3)     # three basis vectors
