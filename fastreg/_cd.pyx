@@ -70,6 +70,28 @@ cdef struct Anderson:
     double* coef         # K, the extrapolation weights
 
 
+cdef struct GramCache:
+    # Gram matrix of the working-set features, for covariance mode (_gram.pxi)
+    bint on              # epochs update the slotted gradients, not the residual
+    Py_ssize_t cap       # slots allocated: G is cap x cap
+    Py_ssize_t max_slots
+    Py_ssize_t n_slots
+    Py_ssize_t* slot     # p, slot of feature j or -1
+    Py_ssize_t* feature  # cap, feature of slot s
+    double* G            # G[s * cap + t] = x_c(feature s)^T W x_c(feature t) / n
+    double* grad         # cap, s_j of the feature in each slot (covariance mode)
+    void* buf            # n floating, zero between uses
+
+
+cdef struct NewtonWork:
+    # scratch of the Newton step (_newton.pxi), grown with the working set
+    Py_ssize_t cap
+    Py_ssize_t m         # size of the set A of the last step
+    double* H            # cap x cap
+    double* vec          # 2 cap
+    Py_ssize_t* idx      # cap
+
+
 cdef struct State:
     Py_ssize_t n
     Py_ssize_t p
@@ -92,6 +114,7 @@ cdef struct State:
     double null_obj
     # the reference of the bound test: the residual and every s_j at the last full pass
     double* r_ref        # n, true residual (offset folded)
+    double dr2           # sum_i w_i (r_i - r_ref_i)^2, as of the last recompute_residual
     double* grad_ref     # p
     double* col_norm     # sqrt(sq_norm)
     Py_ssize_t nnz       # stored entries of X, the cost of one full pass
@@ -105,6 +128,9 @@ cdef struct State:
     # the working set)
     Py_ssize_t* fixed
     Py_ssize_t n_fixed
+    GramCache gram
+    NewtonWork newton
+    Py_ssize_t last_epochs   # epochs the previous lambda took
     Anderson acc
 
 
@@ -247,23 +273,42 @@ cdef void fold_offset(floating* r, State* st) noexcept nogil:
 
 cdef void recompute_residual(const Design* X, const floating* yc, const floating* w,
                             floating* r, const floating* beta, State* st) noexcept nogil:
-    # r = yc - X_c beta from scratch (O(nnz of the non-zero columns)), then its sums: the
-    # certificate is that of the returned coefficients, whatever rounding r gathered
+    # r = yc - X_c beta from scratch (O(n + nnz of the non-zero columns)), then in one
+    # sweep its sums and its distance to the reference residual: the certificate is that
+    # of the returned coefficients, whatever rounding r gathered
     cdef Py_ssize_t i, j
+    cdef double a = 0.0, b = 0.0, c = 0.0, d2 = 0.0, wi, ri, di
+    cdef floating shift
     for i in range(st.n):
         r[i] = yc[i]
     st.offset = 0.0
     for j in range(st.p):
         if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
             col_update(X, j, beta[j], st.mean[j], r, &st.offset)
-    fold_offset(r, st)
-    residual_sums(r, yc, w, st)
+    shift = <floating> st.offset
+    st.offset = 0.0
+    for i in range(st.n):
+        r[i] += shift
+        wi = 1.0 if w == NULL else w[i]
+        ri = r[i]
+        di = ri - st.r_ref[i]
+        a += wi * ri * ri
+        b += wi * ri * yc[i]
+        c += wi * ri
+        d2 += wi * di * di
+    st.wr2 = a
+    st.wry = b
+    st.sum_wr = c
+    st.dr2 = d2
+
+
+include "_gram.pxi"
 
 
 cdef inline void move(const Design* X, Py_ssize_t j, double delta, double s,
                       floating* r, State* st) noexcept nogil:
-    # b_j += delta, with s = s_j before the move: residual and its sums follow
-    col_update(X, j, delta, st.mean[j], r, &st.offset)
+    # b_j += delta, with s = s_j before the move: residual (or gradients) and sums follow
+    apply_delta(X, j, delta, r, st)
     st.wr2 += st.n * delta * (delta * st.sq_norm[j] - 2.0 * s)
     st.wry -= st.n * delta * st.yc_dot[j]
 
@@ -277,7 +322,7 @@ cdef double cd_epoch(const Design* X, const floating* w, floating* r, floating* 
     cdef double a = pen.l1_ratio
     for idx in range(st.n_ws):
         j = st.ws[idx]
-        s = feature_grad(X, j, w, r, st)
+        s = current_grad(X, j, w, r, st)
         alpha = lam * a * pen.factor[j]
         kappa = lam * (1.0 - a) * pen.factor[j]
         old = beta[j]
@@ -304,7 +349,7 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
     if m == 0:
         return
     for a in range(m):
-        s[a] = feature_grad(X, st.unpen[a], w, r, st)
+        s[a] = current_grad(X, st.unpen[a], w, r, st)
         delta[a] = s[a]
     ldl_solve(st.unpen_ldl, m, delta)
     for a in range(m):
@@ -312,7 +357,7 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
         old = beta[j]
         beta[j] = <floating> (old + delta[a])
         delta[a] = <double> beta[j] - old
-        col_update(X, j, delta[a], st.mean[j], r, &st.offset)
+        apply_delta(X, j, delta[a], r, st)
         st.wry -= st.n * delta[a] * st.yc_dot[j]
         lin += delta[a] * s[a]
     # sum w r^2 changes by n (delta^T G delta - 2 delta^T s)
@@ -375,6 +420,9 @@ cdef double duality_gap(const State* st, const Penalty* pen, double lam,
                 s = -alpha
         dual -= penalty_conjugate(s, alpha, kappa, pen.lower[j], pen.upper[j])
     return primal - dual
+
+
+include "_newton.pxi"
 
 
 # ---------------------------------------------------------------------------------
@@ -462,14 +510,14 @@ cdef bint anderson_step(const Design* X, const floating* w, floating* r, floatin
         old = beta[j]
         beta[j] = <floating> clip(extra, pen.lower[j], pen.upper[j])
         if beta[j] != old:
-            move(X, j, <double> beta[j] - old, feature_grad(X, j, w, r, st), r, st)
+            move(X, j, <double> beta[j] - old, current_grad(X, j, w, r, st), r, st)
     if ws_objective(st, pen, lam, beta) < before:
         return True
     # no decrease: back to the CD iterate x_K
     for idx in range(m):
         j = st.ws[idx]
         if beta[j] != x_last[idx]:
-            col_update(X, j, x_last[idx] - <double> beta[j], st.mean[j], r, &st.offset)
+            apply_delta(X, j, x_last[idx] - <double> beta[j], r, st)
             beta[j] = <floating> x_last[idx]
     st.wr2 = wr2
     st.wry = wry
@@ -517,8 +565,9 @@ cdef void save_reference(const floating* r, State* st) noexcept nogil:
 cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* r,
                             State* st, const Penalty* pen, double alpha_scale,
                             double strong_scale) noexcept nogil:
-    # KKT check of the features outside the working set without a full pass.
-    # With r the exact residual (offset folded) and r_ref the one of the last full pass,
+    # KKT check of the features outside the working set without a full pass, right after
+    # recompute_residual. With r the exact residual (offset folded) and r_ref the one of
+    # the last full pass,
     #     |s_j| <= |s_j(r_ref)| + |x_cj^T W (r - r_ref)| / n
     #           <= |grad_ref_j| + col_norm_j * ||r - r_ref||_W / sqrt(n)   (Cauchy-Schwarz),
     # so a feature whose bound is below its threshold lam a v_j satisfies its KKT
@@ -529,12 +578,8 @@ cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* 
     # full pass: do the full pass instead.
     # The same sweep gathers the strong-rule candidates of the next lambda
     # (|s_j| > strong_scale v_j, s_j as last computed).
-    cdef Py_ssize_t i, j, idx, n_cand = 0, cost = 0, added = 0
-    cdef double d, dr = 0.0, thresh
-    for i in range(st.n):
-        d = r[i] - st.r_ref[i]
-        dr += (1.0 if w == NULL else w[i]) * d * d
-    dr = sqrt(dr / st.n) * (1.0 + 1e-12)
+    cdef Py_ssize_t j, idx, n_cand = 0, cost = 0, added = 0
+    cdef double thresh, dr = sqrt(st.dr2 / st.n) * (1.0 + 1e-12)
     st.n_strong = 0
     for j in range(st.p):
         if st.flags[j] & (IN_WS | CONSTANT):
@@ -594,6 +639,8 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.unpen_work)
     free(st.r_ref); free(st.grad_ref); free(st.col_norm); free(st.cand); free(st.strong)
     free(st.fixed)
+    gram_free(&st.gram)
+    newton_free(&st.newton)
     free(st.acc.history); free(st.acc.gram); free(st.acc.ldl); free(st.acc.coef)
 
 
@@ -624,6 +671,13 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.n_strong = 0
     st.strong_valid = False
     st.n_fixed = 0
+    st.last_epochs = 0
+    st.newton.cap = 0
+    st.newton.H = NULL
+    st.newton.vec = NULL
+    st.newton.idx = NULL
+    if gram_init(&st.gram, n, p) != 0:
+        return -1
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0
@@ -679,7 +733,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                              double lam_next, double* gap_out, Py_ssize_t* passes_out,
                              int* status_out) noexcept nogil:
     # working-set CD at one lambda, warm-started from beta; returns the epochs spent
-    cdef Py_ssize_t j, idx, m, epochs = 0, passes = 0, added
+    cdef Py_ssize_t j, idx, m, epochs = 0, ws_epochs = 0, passes = 0, added
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
     cdef double inner_tol = target, last_change, gap
     # moves of a few units in the last place of the dtype are rounding, not progress
@@ -714,6 +768,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                     or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
                                      pen.lower[j], pen.upper[j]) > 0.0):
                 ws_add(st, j)
+    gram_choose(X, w, r, beta, st, False)
 
     anderson_reset(st)
     while True:
@@ -721,16 +776,23 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         while epochs < opts.max_epochs:
             last_change = cd_epoch(X, w, r, beta, st, pen, lam)
             epochs += 1
+            ws_epochs += 1
             if last_change <= noise:
                 last_change = 0.0
             if last_change <= inner_tol:
                 break
+            if ws_epochs % NEWTON_AFTER == 0 and newton_step(X, w, r, beta, st, pen, lam):
+                anderson_reset(st)
+                continue
             anderson_step(X, w, r, beta, st, pen, lam)
         # certificate of the working-set problem, O(nnz of the working set)
         if st.n_unpen > 0:
             unpenalized_step(X, w, r, beta, st)
             anderson_reset(st)
-        compute_grads(X, w, r, st, False)
+        if st.gram.on:
+            gram_pull(st)
+        else:
+            compute_grads(X, w, r, st, False)
         gap = duality_gap(st, pen, lam, beta, False)
         if gap > 0.5 * target and epochs < opts.max_epochs and last_change > 0.0:
             # tighten the inner tolerance by the factor the gap still has to fall (under
@@ -743,9 +805,15 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         # exactly), which costs no full pass while the residual stays near the reference
         recompute_residual(X, yc, w, r, beta, st)
         compute_grads(X, w, r, st, False)
+        m = st.n_ws
         added = bound_check(X, w, r, st, pen, lam * a, a * (2.0 * lam_next - lam))
+        if st.n_ws != m:
+            gram_choose(X, w, r, beta, st, True)
+        elif st.gram.on:
+            gram_push(st)      # exact gradients: the drift of the slotted ones is gone
         if added > 0:
             anderson_reset(st)
+            ws_epochs = 0
             continue
         if added == 0:
             gap = duality_gap(st, pen, lam, beta, False)
@@ -771,6 +839,9 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             inner_tol *= 0.1
         else:
             anderson_reset(st)
+            ws_epochs = 0
+        gram_choose(X, w, r, beta, st, True)
+    st.last_epochs = epochs
     gap_out[0] = gap
     passes_out[0] = passes
     status_out[0] = status
