@@ -77,6 +77,10 @@ class SparseOperator:
     def rows(self):
         return self.XP.tocsr()
 
+    @cached_property
+    def rows_t(self):
+        return self.rows.T
+
     def _project(self, T):
         if self.Q0.shape[1]:
             T = T - self.Q0 @ (self.Q0.T @ T)
@@ -93,7 +97,7 @@ class SparseOperator:
         # (X_P - 1 mu^T)^T S C / sqrt(n)
         if C.ndim == 1:
             SC = C * self.s_scaled
-            out = self.rows.T @ SC
+            out = self.rows_t @ SC
             return blas.daxpy(self.mean, out, a=-SC.sum())     # out -= mean * sum(SC)
         SC = C * self.s_scaled[:, None]
         out = np.asarray(self.XP.T @ SC)

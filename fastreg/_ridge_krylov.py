@@ -81,12 +81,11 @@ def krylov_path(red, z, lambdas, target, max_iter):
         # beta u = A v - alpha u ; alpha v = A^T u - beta v
         Av = AV[-1][:, k % chunk]
         Av[:] = op.matmat(v)
-        u = Av - alpha * u
+        u = blas.daxpy(u, Av.copy(), a=-alpha)
         beta = np.linalg.norm(u)
         if beta > 0:
             u /= beta
-        v *= -beta
-        v += op.rmatmat(u)
+        v = blas.daxpy(v, op.rmatmat(u), a=-beta)
         alpha = np.linalg.norm(v)
         if alpha > 0:
             v /= alpha
