@@ -174,10 +174,10 @@ cdef void gram_choose(const Design* X, const floating* w, const floating* r,
     residual_epoch = ws_nnz + moving * (ws_nnz / max(st.n_ws, 1))
     covariance_epoch = st.n_ws + moving * slots
     build = new * (st.n + ws_nnz)
-    # (the entries serve the following lambdas too: weigh them against ten lambdas'
+    # (the entries serve the following lambdas too: weigh them against three lambdas'
     # worth of epochs, each lambda taking as many as the last one did)
     g.on = (st.n_ws <= g.max_slots and 2.0 * covariance_epoch < residual_epoch
-            and build < 10.0 * max(st.last_epochs, 4) * (residual_epoch - covariance_epoch))
+            and build < 3.0 * max(st.last_epochs, 4) * (residual_epoch - covariance_epoch))
     if g.on:
         g.on = gram_fill(X, w, st)
     if g.on:
