@@ -290,18 +290,22 @@ def data_gap(X, y, beta, b, lam, w=None, factor=None):
 @pytest.mark.parametrize("chunk", [128, 7], ids=["one-block", "many-blocks"])
 @pytest.mark.parametrize("layout", ["F", "csc"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layout, weighted):
+@pytest.mark.parametrize("n_lambdas", [30, 4], ids=["gram", "direct"])
+def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layout, weighted,
+                                                        n_lambdas):
     """float64 lsqr gaps come from the bidiagonalization's recurrences, not from X: they
     must equal the gap of the returned coefficients computed from X, also after many
-    steps (lost orthogonality) and across stored blocks of the basis."""
+    steps (lost orthogonality), across stored blocks of the basis, and whether the norms
+    go through the basis' Gram matrix (few steps per lambda) or not (many)."""
     monkeypatch.setattr(_ridge_krylov, "CHUNK", chunk)
     X, y = make_problem(80, 120, seed=21, density=0.3)
     X = to_layout(X, layout)
     w = weights(80, seed=22) if weighted else None
     factor = np.linspace(0.5, 2.0, 120)
     for tol in (1e-3, 1e-11):
-        res = ridge_path(X, y, n_lambdas=30, solver="lsqr", tol=tol, sample_weight=w,
+        res = ridge_path(X, y, n_lambdas=n_lambdas, solver="lsqr", tol=tol, sample_weight=w,
                          penalty_factor=factor)
+        assert n_lambdas == 30 or tol == 1e-3 or res.n_epochs.max() + 1 > 2 * n_lambdas
         assert res.n_epochs.max() > 2 * chunk or chunk == 128
         mine = np.array([data_gap(X, y, res.coef[:, k], res.intercept[k], lam, w, factor)
                          for k, lam in enumerate(res.lambdas)])
