@@ -18,9 +18,17 @@ Unpenalized, unbounded features (v_j = 0) are refitted exactly by a small block
 least-squares step before every certificate, which makes s_j = 0 for them.
 
 The solver keeps a working set: cyclic CD epochs on it until its own (restricted)
-duality gap is small, then one full pass computes every s_j, which serves at once the
-duality gap, the KKT check of the features outside the working set and the sequential
-strong rule (Tibshirani et al. 2012, eq. 5) at the next lambda.
+duality gap is small; then the residual is recomputed from beta and the features outside
+the working set are cleared by a bound on |s_j| from the last full pass (Cauchy-Schwarz on
+the change of the residual, _screening.pxi), the few it cannot clear checked exactly, so
+that most lambdas need no full pass. A full pass computes every s_j, which serves at once
+the duality gap, the KKT check and the sequential strong rule (Tibshirani et al. 2012,
+eq. 5) at the next lambda.
+
+When the working set is small next to n, the epochs update the gradients through the
+Gram matrix of the working set instead of the residual (covariance mode, _gram.pxi), and
+on ill-conditioned problems a Newton step on the non-zero set solves the working-set
+problem for the current signs (_newton.pxi).
 
 The CD iterates on the working set are accelerated by Anderson extrapolation (Bertrand &
 Massias 2021, "Anderson acceleration of coordinate descent"): every K + 1 epochs,
@@ -28,7 +36,12 @@ with U the K successive differences of the last K + 1 iterates x_0..x_K,
 
     c = (U^T U + eps I)^{-1} 1 / (1^T (U^T U + eps I)^{-1} 1),   x_e = sum_{k=1}^K c_k x_k,
 
-and x_e (clipped to the bounds) replaces x_K only if it lowers the objective.
+and x_e (clipped to the bounds) replaces x_K only if it lowers the objective
+(_anderson.pxi).
+
+Files: this one holds the state, the epoch, the duality gap and the path driver; the
+penalty (_penalty.pxi), covariance mode, Newton step, Anderson extrapolation and
+screening are included from their own files; the storage layer is _design.pxd.
 """
 from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdlib cimport malloc, calloc, realloc, free
@@ -134,88 +147,7 @@ cdef struct State:
     Anderson acc
 
 
-# ---------------------------------------------------------------------------------
-# the penalty, as data: one prox, one value, one conjugate, one KKT test
-# ---------------------------------------------------------------------------------
-
-cdef inline double clip(double b, double lo, double hi) noexcept nogil:
-    return lo if b < lo else (hi if b > hi else b)
-
-
-cdef inline double prox(double z, double denom, double alpha, double lo, double hi) noexcept nogil:
-    # argmin_b denom/2 b^2 - z b + alpha |b| on [lo, hi] = clip(soft(z, alpha) / denom)
-    if z > alpha:
-        return clip((z - alpha) / denom, lo, hi)
-    if z < -alpha:
-        return clip((z + alpha) / denom, lo, hi)
-    return clip(0.0, lo, hi)
-
-
-cdef inline double penalty_value(double b, double alpha, double kappa) noexcept nogil:
-    return alpha * fabs(b) + 0.5 * kappa * b * b
-
-
-cdef inline double penalty_conjugate(double s, double alpha, double kappa,
-                                     double lo, double hi) noexcept nogil:
-    # g*(s) = sup_{lo <= b <= hi} s b - alpha |b| - kappa/2 b^2 (a concave 1-d problem)
-    cdef double b, val
-    if kappa > 0.0:
-        b = prox(s, kappa, alpha, lo, hi)
-        return s * b - alpha * fabs(b) - 0.5 * kappa * b * b
-    # piecewise linear: the sup sits at 0 or at a finite bound (the infinite sides were
-    # made feasible by the dual scaling)
-    val = 0.0 if lo <= 0.0 <= hi else -INFINITY
-    if hi < INFINITY:
-        val = max(val, s * hi - alpha * fabs(hi))
-    if lo > -INFINITY:
-        val = max(val, s * lo - alpha * fabs(lo))
-    return val
-
-
-cdef inline double kkt_violation(double s, double alpha, double lo, double hi) noexcept nogil:
-    # how far b = 0 is from optimal: s must lie in [-alpha, alpha], one side only at a bound
-    cdef double v = 0.0
-    if hi > 0.0:
-        v = max(v, s - alpha)
-    if lo < 0.0:
-        v = max(v, -s - alpha)
-    return v
-
-
-# ---------------------------------------------------------------------------------
-# small dense linear algebra for the unpenalized block
-# ---------------------------------------------------------------------------------
-
-cdef void ldl_factor(const double* G, double* F, Py_ssize_t m) noexcept nogil:
-    # G = L D L^T for symmetric PSD G; a pivot that is (numerically) dependent on the
-    # previous columns gets D = 0 and is left out of the solves
-    cdef Py_ssize_t i, k, l
-    cdef double d, acc
-    for k in range(m):
-        d = G[k * m + k]
-        for i in range(k):
-            d -= F[k * m + i] * F[k * m + i] * F[i * m + i]
-        if d <= 1e-13 * G[k * m + k] or d <= 0.0:
-            d = 0.0
-        F[k * m + k] = d
-        for l in range(k + 1, m):
-            acc = G[l * m + k]
-            for i in range(k):
-                acc -= F[l * m + i] * F[k * m + i] * F[i * m + i]
-            F[l * m + k] = acc / d if d > 0.0 else 0.0
-
-
-cdef void ldl_solve(const double* F, Py_ssize_t m, double* x) noexcept nogil:
-    # x <- G^+ x from the factor (least-squares solution when G is singular)
-    cdef Py_ssize_t i, k
-    for k in range(m):
-        for i in range(k):
-            x[k] -= F[k * m + i] * x[i]
-    for k in range(m):
-        x[k] = x[k] / F[k * m + k] if F[k * m + k] > 0.0 else 0.0
-    for k in range(m - 1, -1, -1):
-        for i in range(k + 1, m):
-            x[k] -= F[i * m + k] * x[i]
+include "_penalty.pxi"
 
 
 # ---------------------------------------------------------------------------------
@@ -425,194 +357,10 @@ cdef double duality_gap(const State* st, const Penalty* pen, double lam,
 include "_newton.pxi"
 
 
-# ---------------------------------------------------------------------------------
-# Anderson extrapolation of the CD iterates (Bertrand & Massias 2021)
-# ---------------------------------------------------------------------------------
-
-cdef void anderson_reset(State* st) noexcept nogil:
-    # start a new sequence of iterates (the working set changed, or beta moved outside
-    # CD); the history grows with the working set, or CD goes on plain if it cannot
-    cdef Anderson* acc = &st.acc
-    cdef Py_ssize_t cap
-    cdef double* grown
-    acc.count = 0
-    if st.n_ws > acc.capacity:
-        cap = min(max(st.n_ws, 2 * acc.capacity), st.p)
-        grown = <double*> realloc(acc.history, (ANDERSON_K + 1) * cap * sizeof(double))
-        if grown != NULL:
-            acc.history = grown
-            acc.capacity = cap
-    acc.enabled = st.n_ws <= acc.capacity
+include "_anderson.pxi"
 
 
-cdef bint anderson_step(const Design* X, const floating* w, floating* r, floating* beta,
-                        State* st, const Penalty* pen, double lam) noexcept nogil:
-    # record beta[ws] as the next iterate; at the (K+1)-th, move beta to the extrapolation
-    # x_e (clipped to the bounds) and keep it if P(x_e) < P(beta), else move back.
-    # Cost: O(K^2 |ws|) for U^T U and one epoch for the moves (half more to undo them),
-    # O(nnz of the working set): nothing of size n_samples.
-    cdef Anderson* acc = &st.acc
-    cdef Py_ssize_t K = ANDERSON_K, cap = acc.capacity, m = st.n_ws, idx, j, k, l
-    cdef double* x = acc.history
-    cdef double* x_last = acc.history + K * cap
-    cdef double* c = acc.coef
-    cdef double* G = acc.gram
-    cdef double scale = 0.0, total = 0.0, running, extra, old, before, wr2, wry, offset
-    if not acc.enabled:
-        return False
-    for idx in range(m):
-        x[acc.count * cap + idx] = beta[st.ws[idx]]
-    acc.count += 1
-    if acc.count <= K:
-        return False
-    acc.count = 0
-    # rows 0..K-1 of the history become U[:, k] = x_{k+1} - x_k; row K keeps x_K = beta
-    for k in range(K):
-        for idx in range(m):
-            x[k * cap + idx] = x[(k + 1) * cap + idx] - x[k * cap + idx]
-    # G = U^T U + eps max(diag) I
-    for k in range(K):
-        for l in range(k + 1):
-            G[k * K + l] = _dot(x + k * cap, x + l * cap, m)
-            G[l * K + k] = G[k * K + l]
-        scale = max(scale, G[k * K + k])
-    if not scale > 0.0:
-        return False
-    for k in range(K):
-        G[k * K + k] += ANDERSON_RIDGE * scale
-    # c = G^{-1} 1 / (1^T G^{-1} 1)
-    ldl_factor(G, acc.ldl, K)
-    for k in range(K):
-        c[k] = 1.0
-    ldl_solve(acc.ldl, K, c)
-    for k in range(K):
-        total += c[k]
-    if not (fabs(total) > 0.0 and fabs(total) < INFINITY):
-        return False
-    # x_e = sum_{k=1}^K c_k x_k = x_K - sum_{l=0}^{K-1} (c_1 + ... + c_l) U[:, l]:
-    # c[l] <- the partial sum of the weights of x_1..x_l
-    running = 0.0
-    for l in range(K):
-        extra = c[l] / total
-        c[l] = running
-        running += extra
-
-    # each move keeps the residual and its running sums up to date, as a CD update does
-    before = ws_objective(st, pen, lam, beta)
-    wr2 = st.wr2
-    wry = st.wry
-    offset = st.offset
-    for idx in range(m):
-        j = st.ws[idx]
-        extra = x_last[idx]
-        for l in range(1, K):
-            extra -= c[l] * x[l * cap + idx]
-        old = beta[j]
-        beta[j] = <floating> clip(extra, pen.lower[j], pen.upper[j])
-        if beta[j] != old:
-            move(X, j, <double> beta[j] - old, current_grad(X, j, w, r, st), r, st)
-    if ws_objective(st, pen, lam, beta) < before:
-        return True
-    # no decrease: back to the CD iterate x_K
-    for idx in range(m):
-        j = st.ws[idx]
-        if beta[j] != x_last[idx]:
-            apply_delta(X, j, x_last[idx] - <double> beta[j], r, st)
-            beta[j] = <floating> x_last[idx]
-    st.wr2 = wr2
-    st.wry = wry
-    st.offset = offset
-    return False
-
-
-cdef inline void ws_add(State* st, Py_ssize_t j) noexcept nogil:
-    if not st.flags[j] & IN_WS:
-        st.flags[j] |= IN_WS
-        st.ws[st.n_ws] = j
-        st.n_ws += 1
-
-
-cdef void ws_clear(State* st) noexcept nogil:
-    cdef Py_ssize_t idx
-    for idx in range(st.n_ws):
-        st.flags[st.ws[idx]] &= ~IN_WS
-    st.n_ws = 0
-
-
-cdef Py_ssize_t add_violators(State* st, const Penalty* pen, double alpha_scale) noexcept nogil:
-    # every feature outside the working set with b_j = 0 violating |s_j| <= alpha_scale v_j
-    cdef Py_ssize_t j, added = 0
-    for j in range(st.p):
-        if st.flags[j] & (IN_WS | CONSTANT):
-            continue
-        if kkt_violation(st.grad[j], alpha_scale * pen.factor[j],
-                         pen.lower[j], pen.upper[j]) > 0.0:
-            ws_add(st, j)
-            added += 1
-    return added
-
-
-cdef void save_reference(const floating* r, State* st) noexcept nogil:
-    # after a full pass (offset folded, grad[] exact for every feature): the reference of
-    # the bound test
-    cdef Py_ssize_t i, j
-    for i in range(st.n):
-        st.r_ref[i] = r[i]
-    for j in range(st.p):
-        st.grad_ref[j] = st.grad[j]
-
-
-cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* r,
-                            State* st, const Penalty* pen, double alpha_scale,
-                            double strong_scale) noexcept nogil:
-    # KKT check of the features outside the working set without a full pass, right after
-    # recompute_residual. With r the exact residual (offset folded) and r_ref the one of
-    # the last full pass,
-    #     |s_j| <= |s_j(r_ref)| + |x_cj^T W (r - r_ref)| / n
-    #           <= |grad_ref_j| + col_norm_j * ||r - r_ref||_W / sqrt(n)   (Cauchy-Schwarz),
-    # so a feature whose bound is below its threshold lam a v_j satisfies its KKT
-    # condition, and its conjugate term of the duality gap is 0 (b_j = 0 is feasible):
-    # the restricted gap is then the gap of the whole problem. The features the bound
-    # cannot clear get their exact s_j (O(nnz) each). Returns the violators (added to the
-    # working set), or -1 when checking the uncleared ones would cost more than half a
-    # full pass: do the full pass instead.
-    # The same sweep gathers the strong-rule candidates of the next lambda
-    # (|s_j| > strong_scale v_j, s_j as last computed).
-    cdef Py_ssize_t j, idx, n_cand = 0, cost = 0, added = 0
-    cdef double thresh, dr = sqrt(st.dr2 / st.n) * (1.0 + 1e-12)
-    st.n_strong = 0
-    for j in range(st.p):
-        if st.flags[j] & (IN_WS | CONSTANT):
-            continue
-        thresh = alpha_scale * pen.factor[j]
-        if fabs(st.grad_ref[j]) + st.col_norm[j] * dr >= thresh * (1.0 - 1e-12):
-            st.cand[n_cand] = j
-            n_cand += 1
-            cost += col_nnz(X, j)
-        elif kkt_violation(st.grad[j], strong_scale * pen.factor[j],
-                           pen.lower[j], pen.upper[j]) > 0.0:
-            st.strong[st.n_strong] = j
-            st.n_strong += 1
-    if 2 * cost > st.nnz:
-        st.strong_valid = False
-        return -1
-    for idx in range(n_cand):
-        j = st.cand[idx]
-        thresh = alpha_scale * pen.factor[j]
-        st.grad[j] = feature_grad(X, j, w, r, st)
-        if kkt_violation(st.grad[j], thresh, pen.lower[j], pen.upper[j]) > 0.0:
-            ws_add(st, j)
-            added += 1
-        elif fabs(st.grad[j]) > thresh:
-            # inside the KKT conditions only thanks to a bound of the box: let the gap
-            # see this feature
-            ws_add(st, j)
-        elif kkt_violation(st.grad[j], strong_scale * pen.factor[j],
-                           pen.lower[j], pen.upper[j]) > 0.0:
-            st.strong[st.n_strong] = j
-            st.n_strong += 1
-    st.strong_valid = True
-    return added
+include "_screening.pxi"
 
 
 cdef double null_lambda_max(const State* st, const Penalty* pen) noexcept nogil:
