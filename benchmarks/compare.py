@@ -242,8 +242,9 @@ def parse_args(argv=None):
     parser.add_argument("--rscript", default="Rscript")
     parser.add_argument("--out", default=None, help="results JSON")
     parser.add_argument("--markdown", default=None, help="markdown report")
-    parser.add_argument("--render", default=None, metavar="RESULTS_JSON",
-                        help="only write the report of a saved results JSON (no runs)")
+    parser.add_argument("--render", default=None, nargs="+", metavar="RESULTS_JSON",
+                        help="only write the report of saved results JSON files (no runs); "
+                             "several runs are reported together, each with its command")
     args = parser.parse_args(argv)
     if args.scale is None:
         args.scale = "small" if args.small else 1.0
@@ -269,6 +270,23 @@ def make_solvers(args):
     return solvers, skipped
 
 
+def merge_results(runs):
+    """One report of several saved runs: their problems in order, every command, and the
+    solvers each run skipped (the machine is the first run's; the revisions are listed)."""
+    if len(runs) == 1:
+        return runs[0]
+    merged = dict(runs[0], problems=[], skipped={})
+    merged["command"] = "\n".join(r["command"] for r in runs)
+    revisions = list(dict.fromkeys(r["machine"]["fastreg_revision"] for r in runs))
+    merged["machine"] = dict(runs[0]["machine"], fastreg_revision=", ".join(revisions))
+    for r in runs:
+        merged["problems"] += r["problems"]
+        shapes = ", ".join(dict.fromkeys(p["shape"] for p in r["problems"]))
+        for name, note in r["skipped"].items():
+            merged["skipped"][f"{name} on {shapes}"] = note
+    return merged
+
+
 def write_report(results, markdown_path):
     text = report.markdown(results)
     if markdown_path:
@@ -282,7 +300,8 @@ def write_report(results, markdown_path):
 def main(argv=None):
     args = parse_args(argv)
     if args.render:
-        write_report(json.loads(Path(args.render).read_text()), args.markdown)
+        write_report(merge_results([json.loads(Path(path).read_text()) for path in args.render]),
+                     args.markdown)
         return
     command = "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
     solvers, skipped = make_solvers(args)
