@@ -144,6 +144,7 @@ cdef struct State:
     GramCache gram
     NewtonWork newton
     Py_ssize_t last_epochs   # epochs the previous lambda took
+    double inner_ratio       # its final inner tolerance / target
     Anderson acc
 
 
@@ -420,6 +421,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.strong_valid = False
     st.n_fixed = 0
     st.last_epochs = 0
+    st.inner_ratio = 1.0
     st.newton.cap = 0
     st.newton.H = NULL
     st.newton.vec = NULL
@@ -483,7 +485,9 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     # working-set CD at one lambda, warm-started from beta; returns the epochs spent
     cdef Py_ssize_t j, idx, m, epochs = 0, ws_epochs = 0, passes = 0, added
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
-    cdef double inner_tol = target, last_change, gap
+    # the inner tolerance starts where the previous lambda's ended (relative to the
+    # target, loosened 2x): each round it tightens costs a working-set gap
+    cdef double inner_tol = target * min(1.0, 2.0 * st.inner_ratio), last_change, gap
     # moves of a few units in the last place of the dtype are rounding, not progress
     cdef double eps = 1.2e-7 if floating is float else 2.3e-16
     cdef double noise = eps * eps * st.null_obj
@@ -597,6 +601,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             ws_epochs = 0
         gram_choose(X, w, r, beta, st, True)
     st.last_epochs = epochs
+    st.inner_ratio = inner_tol / target if target > 0.0 else 1.0
     gap_out[0] = gap
     passes_out[0] = passes
     status_out[0] = status
