@@ -7,17 +7,20 @@
 #     (G_AA + diag(kappa_A)) d = s_A - alpha_A sign(b_A) - kappa_A b_A
 #
 # gives its exact minimizer b_A + d (G the Gram matrix of the centred columns, s_j the
-# gradients; Cholesky by LAPACK). The step goes as far as t <= 1 allows without a sign
-# change or a bound crossing; the coordinate that stops it lands exactly on 0 or its bound.
+# gradients; Cholesky by LAPACK in single precision, one refinement in double). The full
+# step projected on the signs' orthant and the box is tried first, then the longest step
+# without a sign change or a bound crossing (the coordinate that stops it lands exactly on
+# 0 or its bound).
 # Kept only if the working-set objective falls; CD and the certificates carry on as before
 # (the step is a way to reach the solution, never part of the proof).
-from scipy.linalg.cython_lapack cimport dpotrf, dpotrs
+from scipy.linalg.cython_lapack cimport spotrf, spotrs
 
 # a Newton step is tried after this many epochs on one working set without convergence
 cdef enum:
     NEWTON_AFTER = 12
-# smallest squared Cholesky pivot, relative to the largest diagonal entry, for a step
-cdef double NEWTON_PIVOT = 1e-10
+# smallest squared Cholesky pivot (single precision), relative to the largest diagonal
+# entry, for a step
+cdef double NEWTON_PIVOT = 1e-6
 
 
 cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m) noexcept nogil:
@@ -51,8 +54,10 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     cdef GramCache* g = &st.gram
     cdef Py_ssize_t idx, j, a, b, m = 0, stop = -1
     cdef double l1 = pen.l1_ratio, alpha, kappa, t = 1.0, ta, target, before, stop_value = 0.0
-    cdef double diag_max = 0.0
-    cdef double* H
+    cdef double diag_max = 0.0, value
+    cdef float* H
+    cdef float* rhs
+    cdef double* Gj
     cdef double* d
     cdef double* old
     cdef int n_int, one = 1, info = 0
@@ -75,30 +80,49 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     if m == 0:
         return False
     nw.m = m
-    H = nw.H
+    # the factor in single precision (half the time of double; the step only has to be a
+    # good direction, it is kept only if the objective falls), refined once in double:
+    # d = d0 + H^{-1} (b - H d0), with b held in old[] until the step is applied
+    H = <float*> nw.H
+    rhs = H + m * m           # nw.H holds m^2 doubles: room for m^2 + m floats
     for a in range(m):
         j = nw.idx[a]
         alpha = lam * l1 * pen.factor[j]
         kappa = lam * (1.0 - l1) * pen.factor[j]
-        d[a] = current_grad(X, j, w, r, st) - (alpha if beta[j] > 0.0 else -alpha) - kappa * beta[j]
+        old[a] = current_grad(X, j, w, r, st) - (alpha if beta[j] > 0.0 else -alpha) - kappa * beta[j]
         for b in range(m):
-            H[a * m + b] = g.G[g.slot[j] * g.cap + g.slot[nw.idx[b]]]
-        H[a * m + a] += kappa
+            H[a * m + b] = <float> g.G[g.slot[j] * g.cap + g.slot[nw.idx[b]]]
+        H[a * m + a] += <float> kappa
     for a in range(m):
         diag_max = max(diag_max, H[a * m + a])
     n_int = <int> m
-    dpotrf(&lower, &n_int, H, &n_int, &info)
+    spotrf(&lower, &n_int, H, &n_int, &info)
     if info != 0:
         return False          # singular on A (|A| > rank): CD goes on alone
     for a in range(m):
-        # a pivot below 1e-10 of the largest diagonal entry: nearly singular on A (n < |A|
-        # or collinear columns); the step would be huge along the flat directions and
-        # undoing it would cost the residual its precision
-        if H[a * m + a] * H[a * m + a] < NEWTON_PIVOT * diag_max:
+        # a pivot below NEWTON_PIVOT of the largest diagonal entry: nearly singular on A
+        # (n < |A| or collinear columns) for a single-precision factor; the step would be
+        # huge along the flat directions and undoing it would cost the residual its precision
+        if <double> H[a * m + a] * H[a * m + a] < NEWTON_PIVOT * diag_max:
             return False
-    dpotrs(&lower, &n_int, &one, H, &n_int, d, &n_int, &info)
+    for a in range(m):
+        rhs[a] = <float> old[a]
+    spotrs(&lower, &n_int, &one, H, &n_int, rhs, &n_int, &info)
     if info != 0:
         return False
+    for a in range(m):
+        d[a] = rhs[a]
+    # one refinement: the residual of the system in double, from the Gram cache
+    for a in range(m):
+        j = nw.idx[a]
+        Gj = g.G + g.slot[j] * g.cap
+        value = old[a] - lam * (1.0 - l1) * pen.factor[j] * d[a]
+        for b in range(m):
+            value -= Gj[g.slot[nw.idx[b]]] * d[b]
+        rhs[a] = <float> value
+    spotrs(&lower, &n_int, &one, H, &n_int, rhs, &n_int, &info)
+    for a in range(m):
+        d[a] += rhs[a]
     # first the full step projected on the orthant of the current signs (coordinates that
     # would change sign stop at 0) and on the box; if the objective does not fall, the
     # longest step keeping every sign and bound (the coordinate that stops it lands

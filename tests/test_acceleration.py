@@ -165,7 +165,9 @@ def test_float32(problem, references, case, layout):
 def test_newton_refuses_singular_steps_when_the_support_reaches_n(layout):
     # p >> n down to lambda_max / 1000: the non-zero set grows to ~n features whose Gram
     # matrix is singular; a Newton step there would be huge, and undoing it would cost the
-    # residual its precision (without the pivot test this path stalls with gaps of 1e-4)
+    # residual its precision (with a double-precision factor and no pivot test this path
+    # stalled with gaps of 1e-4; the single-precision factor now refuses these systems
+    # itself, the pivot test stays for the nearly singular ones it does factor)
     rng = np.random.default_rng(2)
     Z = rng.standard_normal((40, 400))
     X = lfilter([np.sqrt(1.0 - 0.5 ** 2)], [1.0, -0.5], Z, axis=1)
