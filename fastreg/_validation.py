@@ -30,6 +30,11 @@ def _as_float_array(values, name, dtype=None):
 
 
 def _check_finite(values, name):
+    # every value is finite when their sum is (a reduction: no temporary of the size of X);
+    # only when it is not (a NaN or an inf, or a sum that overflows) are they looked at
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(values)):
+            return
     if not np.all(np.isfinite(values)):
         n_nan = int(np.isnan(values).sum())
         n_inf = int(np.isinf(values).sum())

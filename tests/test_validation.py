@@ -24,6 +24,30 @@ def test_non_finite_X(Xy, bad, where, sparse):
         enet_path(X, y)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_finite_values_whose_sum_overflows_are_accepted(Xy, sparse):
+    # the finite check sums X first (no temporary of X's size); a sum that overflows must
+    # fall back to looking at the values, not reject finite data
+    X, y = Xy
+    X = X.copy()
+    X[3, 2] = X[4, 2] = 1e308
+    if sparse:
+        X = sp.csc_matrix(X)
+    with np.errstate(all="ignore"):
+        res = enet_path(X, y, n_lambdas=3, check_convergence=False)
+    assert res.coef.shape == (6, 3) and np.all(np.isfinite(res.coef))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_next_to_an_overflowing_sum_is_still_caught(Xy, dtype):
+    X, y = Xy
+    X = X.astype(dtype)
+    X[3, 2] = X[4, 2] = np.finfo(dtype).max
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^X contains 1 NaN and 0 infinite"):
+        enet_path(X, y.astype(dtype))
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_y_and_weights(Xy, bad):
     X, y = Xy
