@@ -100,7 +100,7 @@ cdef struct NewtonWork:
     # scratch of the Newton step (_newton.pxi), grown with the working set
     Py_ssize_t cap
     Py_ssize_t m         # size of the set A of the last step
-    double* H            # cap x cap
+    float* H             # cap x cap + cap: the single-precision factor and right-hand side
     double* vec          # 2 cap
     Py_ssize_t* idx      # cap
 
@@ -178,61 +178,45 @@ cdef void compute_grads(const Design* X, const floating* w, const floating* r,
         st.grad[j] = 0.0 if st.flags[j] & CONSTANT else feature_grad(X, j, w, r, st)
 
 
-cdef void residual_sums(const floating* r, const floating* y, const floating* w,
-                        State* st) noexcept nogil:
-    # wr2 = sum(w * r^2), wry = sum(w * r * y), sum_wr = sum(w * r): exact recomputation
-    # (r without offset)
-    cdef double a = 0.0, b = 0.0, c = 0.0, wi
+cdef void settle_residual(floating* r, const floating* y, const floating* w, State* st,
+                          const double* ref) noexcept nogil:
+    # in one sweep: r <- r + offset, offset <- 0 (bounds the cancellation of implicit
+    # centring), and the exact sums wr2 = sum(w r^2), wry = sum(w r y), sum_wr = sum(w r),
+    # with dr2 = sum(w (r - ref)^2) when a reference residual is given
     cdef Py_ssize_t i
+    cdef double a = 0.0, b = 0.0, c = 0.0, d2 = 0.0, wi, ri, di
+    cdef floating shift = <floating> st.offset
+    st.offset = 0.0
     for i in range(st.n):
+        r[i] += shift
         wi = 1.0 if w == NULL else w[i]
-        a += wi * r[i] * r[i]
-        b += wi * r[i] * y[i]
-        c += wi * r[i]
+        ri = r[i]
+        a += wi * ri * ri
+        b += wi * ri * y[i]
+        c += wi * ri
+        if ref != NULL:
+            di = ri - ref[i]
+            d2 += wi * di * di
     st.wr2 = a
     st.wry = b
     st.sum_wr = c
-
-
-cdef void fold_offset(floating* r, State* st) noexcept nogil:
-    # r <- r + offset, offset <- 0 (bounds the cancellation of implicit centring)
-    cdef Py_ssize_t i
-    cdef floating c = <floating> st.offset
-    if st.offset != 0.0:
-        for i in range(st.n):
-            r[i] += c
-        st.offset = 0.0
+    if ref != NULL:
+        st.dr2 = d2
 
 
 cdef void recompute_residual(const Design* X, const floating* yc, const floating* w,
                             floating* r, const floating* beta, State* st) noexcept nogil:
-    # r = yc - X_c beta from scratch (O(n + nnz of the non-zero columns)), then in one
-    # sweep its sums and its distance to the reference residual: the certificate is that
-    # of the returned coefficients, whatever rounding r gathered
+    # r = yc - X_c beta from scratch (O(n + nnz of the non-zero columns)), then its sums and
+    # its distance to the reference residual: the certificate is that of the returned
+    # coefficients, whatever rounding r gathered
     cdef Py_ssize_t i, j
-    cdef double a = 0.0, b = 0.0, c = 0.0, d2 = 0.0, wi, ri, di
-    cdef floating shift
     for i in range(st.n):
         r[i] = yc[i]
     st.offset = 0.0
     for j in range(st.p):
         if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
             col_update(X, j, beta[j], st.mean[j], r, &st.offset)
-    shift = <floating> st.offset
-    st.offset = 0.0
-    for i in range(st.n):
-        r[i] += shift
-        wi = 1.0 if w == NULL else w[i]
-        ri = r[i]
-        di = ri - st.r_ref[i]
-        a += wi * ri * ri
-        b += wi * ri * yc[i]
-        c += wi * ri
-        d2 += wi * di * di
-    st.wr2 = a
-    st.wry = b
-    st.sum_wr = c
-    st.dr2 = d2
+    settle_residual(r, yc, w, st, st.r_ref)
 
 
 include "_gram.pxi"
@@ -655,7 +639,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
         for i in range(n):
             yc[i] = <floating> (y[i] - ymean)
             r[i] = yc[i]
-        residual_sums(r, yc, w, &st)
+        settle_residual(r, yc, w, &st, NULL)
         st.null_obj = 0.5 * st.wr2 / n
         cols_dot(X, w, yc, st.yc_dot)
         for j in range(p):
@@ -667,8 +651,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                     st.fixed[st.n_fixed] = j
                     st.n_fixed += 1
         unpenalized_step(X, w, r, beta, &st)
-        fold_offset(r, &st)
-        residual_sums(r, yc, w, &st)
+        settle_residual(r, yc, w, &st, NULL)
         compute_grads(X, w, r, &st, True)
         save_reference(r, &st)
         report.lambda_max = null_lambda_max(&st, pen)
@@ -685,8 +668,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 if delta != 0.0 and not st.flags[j] & CONSTANT:
                     move(X, j, delta, feature_grad(X, j, w, r, &st), r, &st)
                     beta[j] = <floating> (beta[j] + delta)
-            fold_offset(r, &st)
-            residual_sums(r, yc, w, &st)
+            settle_residual(r, yc, w, &st, NULL)
             compute_grads(X, w, r, &st, True)
             save_reference(r, &st)
 

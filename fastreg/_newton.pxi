@@ -24,11 +24,11 @@ cdef double NEWTON_PIVOT = 1e-6
 
 
 cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m) noexcept nogil:
-    cdef double* H
+    cdef float* H
     cdef double* v
     if m <= nw.cap:
         return True
-    H = <double*> realloc(nw.H, m * m * sizeof(double))
+    H = <float*> realloc(nw.H, (m * m + m) * sizeof(float))
     if H == NULL:
         return False
     nw.H = H
@@ -83,8 +83,8 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     # the factor in single precision (half the time of double; the step only has to be a
     # good direction, it is kept only if the objective falls), refined once in double:
     # d = d0 + H^{-1} (b - H d0), with b held in old[] until the step is applied
-    H = <float*> nw.H
-    rhs = H + m * m           # nw.H holds m^2 doubles: room for m^2 + m floats
+    H = nw.H
+    rhs = nw.H + m * m
     for a in range(m):
         j = nw.idx[a]
         alpha = lam * l1 * pen.factor[j]
