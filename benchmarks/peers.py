@@ -312,21 +312,13 @@ class GlmnetSolver(Solver):
             return {}
 
     def solve(self, problem, tol):
-        out_dir = problem.data_dir / f"glmnet_{problem.penalty}"
-        out_dir.mkdir(exist_ok=True)
-        lambdas_file = problem.data_dir / f"lambdas_{problem.penalty}.bin"
-        problem.lambdas.astype("<f8").tofile(lambdas_file)
-        _run_subprocess([self.rscript, str(self.script), str(problem.data_dir), str(lambdas_file),
-                         repr(problem.l1_ratio), repr(tol), str(out_dir), repr(REPEAT_BELOW)],
-                        self.timeout)
+        out_dir = _run_runner(self.rscript, self.script, self.name, problem, tol, self.timeout)
         fields = (out_dir / "result.txt").read_text().split()
         seconds, n_fit, npasses, jerr = float(fields[0]), int(fields[1]), int(fields[2]), int(fields[3])
         p = problem.X.shape[1]
         coef = np.full((p, problem.lambdas.size), np.nan)
         coef[:, :n_fit] = np.fromfile(out_dir / "coef.bin", dtype="<f8").reshape((p, n_fit), order="F")
-        fitted_lambdas = np.fromfile(out_dir / "lambda.bin", dtype="<f8")
-        if not np.allclose(fitted_lambdas, problem.lambdas[:n_fit], rtol=1e-10, atol=0):
-            raise RuntimeError("glmnet solved a different lambda grid")
+        _check_grid(self.name, np.fromfile(out_dir / "lambda.bin", dtype="<f8"), problem)
         return Run(seconds, coef, dict(npasses=npasses, jerr=jerr, n_lambdas_returned=n_fit))
 
 
@@ -369,22 +361,31 @@ class AdelieSolver(Solver):
             return {}
 
     def solve(self, problem, tol):
-        out_dir = problem.data_dir / f"adelie_{problem.penalty}"
-        out_dir.mkdir(exist_ok=True)
-        lambdas_file = problem.data_dir / f"lambdas_{problem.penalty}.bin"
-        problem.lambdas.astype("<f8").tofile(lambdas_file)
-        _run_subprocess([self.python, str(self.script), str(problem.data_dir), str(lambdas_file),
-                         repr(problem.l1_ratio), repr(tol), str(out_dir), repr(REPEAT_BELOW)],
-                        self.timeout)
+        out_dir = _run_runner(self.python, self.script, self.name, problem, tol, self.timeout)
         meta = json.loads((out_dir / "result.json").read_text())
         p = problem.X.shape[1]
         n_fit = meta["n_lambdas_returned"]
         coef = np.full((p, problem.lambdas.size), np.nan)
         coef[:, :n_fit] = np.load(out_dir / "coef.npy")
-        fitted_lambdas = np.asarray(meta["lambdas"])
-        if not np.allclose(fitted_lambdas, problem.lambdas[:n_fit], rtol=1e-10, atol=0):
-            raise RuntimeError("adelie solved a different lambda grid")
+        _check_grid(self.name, np.asarray(meta["lambdas"]), problem)
         return Run(meta["time"], coef, dict(n_lambdas_returned=n_fit))
+
+
+def _run_runner(executable, script, name, problem, tol, timeout):
+    """Run a peer's runner script on the problem's files (it times the fit itself); returns
+    the directory it wrote its results to."""
+    out_dir = problem.data_dir / f"{name}_{problem.penalty}"
+    out_dir.mkdir(exist_ok=True)
+    lambdas_file = problem.data_dir / f"lambdas_{problem.penalty}.bin"
+    problem.lambdas.astype("<f8").tofile(lambdas_file)
+    _run_subprocess([executable, str(script), str(problem.data_dir), str(lambdas_file),
+                     repr(problem.l1_ratio), repr(tol), str(out_dir), repr(REPEAT_BELOW)], timeout)
+    return out_dir
+
+
+def _check_grid(name, fitted_lambdas, problem):
+    if not np.allclose(fitted_lambdas, problem.lambdas[:fitted_lambdas.size], rtol=1e-10, atol=0):
+        raise RuntimeError(f"{name} solved a different lambda grid")
 
 
 SOLVERS = {cls.name: cls for cls in (FastregSolver, SklearnSolver, CelerSolver, SkglmSolver,
