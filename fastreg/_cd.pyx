@@ -99,6 +99,7 @@ cdef struct GramCache:
 cdef struct NewtonWork:
     # scratch of the Newton step (_newton.pxi), grown with the working set
     Py_ssize_t cap
+    Py_ssize_t wait      # epochs on a working set before the next try
     Py_ssize_t m         # size of the set A of the last step
     float* H             # cap x cap + cap: the single-precision factor and right-hand side
     double* vec          # 2 cap
@@ -407,6 +408,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.last_epochs = 0
     st.inner_ratio = 1.0
     st.newton.cap = 0
+    st.newton.wait = NEWTON_AFTER
     st.newton.H = NULL
     st.newton.vec = NULL
     st.newton.idx = NULL
@@ -468,6 +470,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                              int* status_out) noexcept nogil:
     # working-set CD at one lambda, warm-started from beta; returns the epochs spent
     cdef Py_ssize_t j, idx, m, epochs = 0, ws_epochs = 0, passes = 0, added
+    cdef Py_ssize_t next_newton = st.newton.wait
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
     # the inner tolerance starts where the previous lambda's ended (relative to the
     # target, loosened 2x): each round it tightens costs a working-set gap
@@ -517,9 +520,14 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                 last_change = 0.0
             if last_change <= inner_tol:
                 break
-            if ws_epochs % NEWTON_AFTER == 0 and newton_step(X, w, r, beta, st, pen, lam):
-                anderson_reset(st)
-                continue
+            if ws_epochs >= next_newton:
+                if newton_step(X, w, r, beta, st, pen, lam):
+                    st.newton.wait = NEWTON_AFTER
+                    next_newton = ws_epochs + NEWTON_AFTER
+                    anderson_reset(st)
+                    continue
+                st.newton.wait = min(2 * st.newton.wait, <Py_ssize_t> NEWTON_MAX_WAIT)
+                next_newton = ws_epochs + st.newton.wait
             anderson_step(X, w, r, beta, st, pen, lam)
         # duality gap of the working-set problem, O(nnz of the working set) (O(|ws|) in
         # covariance mode); it steers the inner loop, it is not the certificate. (The
@@ -553,6 +561,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         if added > 0:
             anderson_reset(st)
             ws_epochs = 0
+            next_newton = st.newton.wait
             continue
         if added == 0:
             gap = duality_gap(st, pen, lam, beta, False)
@@ -583,6 +592,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         else:
             anderson_reset(st)
             ws_epochs = 0
+            next_newton = st.newton.wait
         gram_choose(X, w, r, beta, st, True)
     st.last_epochs = epochs
     st.inner_ratio = inner_tol / target if target > 0.0 else 1.0

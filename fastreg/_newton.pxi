@@ -15,9 +15,12 @@
 # (the step is a way to reach the solution, never part of the proof).
 from scipy.linalg.cython_lapack cimport spotrf, spotrs
 
-# a Newton step is tried after this many epochs on one working set without convergence
+# a Newton step is tried after this many epochs on one working set without convergence;
+# after a step that did not help, the wait doubles (up to NEWTON_MAX_WAIT), after one that
+# did, it is back to NEWTON_AFTER
 cdef enum:
     NEWTON_AFTER = 12
+    NEWTON_MAX_WAIT = 1 << 20
 # smallest squared Cholesky pivot (single precision), relative to the largest diagonal
 # entry, for a step
 cdef double NEWTON_PIVOT = 1e-6
@@ -62,8 +65,6 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     cdef double* old
     cdef int n_int, one = 1, info = 0
     cdef char lower = b'L'
-    if not gram_fill(X, w, st):
-        return False
     if not newton_reserve(nw, st.n_ws):
         return False
     d = nw.vec
@@ -77,7 +78,9 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
             continue
         nw.idx[m] = j
         m += 1
-    if m == 0:
+    if m == 0 or (m >= st.n and l1 == 1.0):
+        return False          # (the lasso's G_AA has rank < n: singular, not worth a try)
+    if not gram_fill(X, w, st):
         return False
     nw.m = m
     # the factor in single precision (half the time of double; the step only has to be a
