@@ -166,8 +166,9 @@ def test_newton_refuses_singular_steps_when_the_support_reaches_n(layout):
     # p >> n down to lambda_max / 1000: the non-zero set grows to ~n features whose Gram
     # matrix is singular; a Newton step there would be huge, and undoing it would cost the
     # residual its precision (with a double-precision factor and no pivot test this path
-    # stalled with gaps of 1e-4; the single-precision factor now refuses these systems
-    # itself, the pivot test stays for the nearly singular ones it does factor)
+    # stalled with gaps of 1e-4). Now a lasso set of n or more features is not tried, the
+    # single-precision factor refuses singular systems and the pivot test nearly singular
+    # ones; the test keeps the path converging and its certificates honest here.
     rng = np.random.default_rng(2)
     Z = rng.standard_normal((40, 400))
     X = lfilter([np.sqrt(1.0 - 0.5 ** 2)], [1.0, -0.5], Z, axis=1)
