@@ -19,9 +19,10 @@ least-squares step before every certificate, which makes s_j = 0 for them.
 
 The solver keeps a working set: cyclic CD epochs on it until its own (restricted)
 duality gap is small; then the residual is recomputed from beta and the features outside
-the working set are cleared by a bound on |s_j| from the last full pass (Cauchy-Schwarz on
-the change of the residual, _screening.pxi), the few it cannot clear checked exactly, so
-that most lambdas need no full pass. A full pass computes every s_j, which serves at once
+the working set are cleared by a bound on |s_j| from the last two full passes (Cauchy-Schwarz
+on the part of the residual outside their span, _screening.pxi), the few it cannot clear
+checked exactly, so that
+most lambdas need no full pass. A full pass computes every s_j, which serves at once
 the duality gap, the KKT check and the sequential strong rule (Tibshirani et al. 2012,
 eq. 5) at the next lambda.
 
@@ -70,6 +71,11 @@ cdef double MIN_L1_RATIO_FOR_GRID = 1e-3
 cdef enum:
     ANDERSON_K = 5
 cdef double ANDERSON_RIDGE = 1e-10
+# residuals of the last full passes kept as references of the bound test (_screening.pxi)
+cdef enum:
+    N_REF = 2
+# unit roundoff of double
+cdef double ROUNDOFF = 1.12e-16
 
 
 cdef struct Anderson:
@@ -126,10 +132,17 @@ cdef struct State:
     double wr2           # sum_i w_i r_i^2 (kept up to date)
     double wry           # sum_i w_i r_i y_i
     double null_obj
-    # the reference of the bound test: the residual and every s_j at the last full pass
-    double* r_ref        # n, true residual (offset folded)
-    double dr2           # sum_i w_i (r_i - r_ref_i)^2, as of the last recompute_residual
-    double* grad_ref     # p
+    # the references of the bound test: the true residuals (offset folded) and every s_j
+    # of the last N_REF full passes, a ring; unused slots are zero
+    double* r_ref        # N_REF x n, reference k at r_ref + k n
+    double* grad_ref     # p x N_REF, s_j of reference k at grad_ref[j N_REF + k]
+    double* ref_gram     # N_REF x N_REF: sum_i w_i ref_k,i ref_l,i
+    double* ref_ldl      # N_REF x N_REF scratch: its factor
+    double* ref_max      # N_REF: max_j |s_j| of each reference
+    double* ref_coef     # N_REF: c, the combination of the references nearest r
+    Py_ssize_t n_ref     # references stored
+    Py_ssize_t ref_next  # the slot the next one takes
+    double ref_dist      # upper bound on ||r - sum_k c_k ref_k||_W (last recompute_residual)
     double* col_norm     # sqrt(sq_norm)
     Py_ssize_t nnz       # stored entries of X, the cost of one full pass
     Py_ssize_t* cand     # p, scratch: the features the bound test could not clear
@@ -180,29 +193,53 @@ cdef void compute_grads(const Design* X, const floating* w, const floating* r,
 
 
 cdef void settle_residual(floating* r, const floating* y, const floating* w, State* st,
-                          const double* ref) noexcept nogil:
+                          bint to_references) noexcept nogil:
     # in one sweep: r <- r + offset, offset <- 0 (bounds the cancellation of implicit
-    # centring), and the exact sums wr2 = sum(w r^2), wry = sum(w r y), sum_wr = sum(w r),
-    # with dr2 = sum(w (r - ref)^2) when a reference residual is given
-    cdef Py_ssize_t i
-    cdef double a = 0.0, b = 0.0, c = 0.0, d2 = 0.0, wi, ri, di
+    # centring), and the exact sums wr2 = sum(w r^2), wry = sum(w r y), sum_wr = sum(w r).
+    # With to_references, also the distance from r to the span of the references
+    # (ref_dist, ref_coef), which the bound test needs:
+    #     c = argmin ||r - R c||_W:  (R^T W R) c = R^T W r,   e = r - R c
+    # (the bound on ||e||_W holds whatever c and the conditioning of R^T W R)
+    cdef Py_ssize_t i, k, n = st.n
+    cdef double a = 0.0, b = 0.0, c = 0.0, d2, wi, ri, scale
+    cdef double proj[N_REF]
     cdef floating shift = <floating> st.offset
     st.offset = 0.0
-    for i in range(st.n):
+    for k in range(N_REF):
+        proj[k] = 0.0
+    for i in range(n):
         r[i] += shift
         wi = 1.0 if w == NULL else w[i]
         ri = r[i]
         a += wi * ri * ri
         b += wi * ri * y[i]
         c += wi * ri
-        if ref != NULL:
-            di = ri - ref[i]
-            d2 += wi * di * di
+        if to_references:
+            for k in range(st.n_ref):
+                proj[k] += wi * ri * st.r_ref[k * n + i]
     st.wr2 = a
     st.wry = b
     st.sum_wr = c
-    if ref != NULL:
-        st.dr2 = d2
+    if not to_references:
+        return
+    # c = (R^T W R)^+ R^T W r, the nearly dependent references dropped by the factor
+    ldl_factor(st.ref_gram, st.ref_ldl, N_REF)
+    for k in range(N_REF):
+        st.ref_coef[k] = proj[k]
+    ldl_solve(st.ref_ldl, N_REF, st.ref_coef)
+    # ||e||_W^2 = r^T W r - 2 c^T R^T W r + c^T R^T W R c, from the sums (no second sweep).
+    # Each sum of n products is off by at most gamma = (n + N_REF + 2) u times the sum of
+    # the products' magnitudes, and all of them together by gamma * scale^2 with
+    # scale = ||r||_W + sum_k |c_k| ||ref_k||_W (Cauchy-Schwarz): added, it keeps the
+    # distance an upper bound whatever the cancellation
+    d2 = a
+    scale = sqrt(a)
+    for k in range(N_REF):
+        d2 -= 2.0 * st.ref_coef[k] * proj[k]
+        scale += fabs(st.ref_coef[k]) * sqrt(st.ref_gram[k * N_REF + k])
+        for i in range(N_REF):
+            d2 += st.ref_coef[k] * st.ref_coef[i] * st.ref_gram[k * N_REF + i]
+    st.ref_dist = sqrt(max(d2, 0.0) + 2.0 * (n + N_REF + 2) * ROUNDOFF * scale * scale)
 
 
 cdef void recompute_residual(const Design* X, const floating* yc, const floating* w,
@@ -217,7 +254,7 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
     for j in range(st.p):
         if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
             col_update(X, j, beta[j], st.mean[j], r, &st.offset)
-    settle_residual(r, yc, w, st, st.r_ref)
+    settle_residual(r, yc, w, st, True)
 
 
 include "_gram.pxi"
@@ -371,7 +408,7 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
     free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
     free(st.unpen_work)
-    free(st.r_ref); free(st.grad_ref); free(st.col_norm); free(st.cand); free(st.strong)
+    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.cand); free(st.strong)
     free(st.fixed)
     gram_free(&st.gram)
     newton_free(&st.newton)
@@ -395,8 +432,16 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.unpen_gram = NULL
     st.unpen_ldl = NULL
     st.unpen_work = NULL
-    st.r_ref = <double*> malloc(n * sizeof(double))
-    st.grad_ref = <double*> malloc(p * sizeof(double))
+    st.r_ref = <double*> calloc(N_REF * n, sizeof(double))
+    st.grad_ref = <double*> calloc(N_REF * p, sizeof(double))
+    st.ref_gram = <double*> calloc(2 * N_REF * N_REF + 2 * N_REF, sizeof(double))
+    if st.ref_gram != NULL:
+        st.ref_ldl = st.ref_gram + N_REF * N_REF
+        st.ref_max = st.ref_ldl + N_REF * N_REF
+        st.ref_coef = st.ref_max + N_REF
+    st.n_ref = 0
+    st.ref_next = 0
+    st.ref_dist = INFINITY
     st.col_norm = <double*> malloc(p * sizeof(double))
     st.nnz = 0
     st.cand = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
@@ -427,7 +472,8 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
             or st.flags == NULL or st.ws == NULL or st.unpen == NULL
             or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
-            or st.r_ref == NULL or st.grad_ref == NULL or st.col_norm == NULL
+            or st.r_ref == NULL or st.grad_ref == NULL or st.ref_gram == NULL
+            or st.col_norm == NULL
             or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
         return -1
     for j in range(p):
@@ -574,7 +620,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                 continue
         # one full pass: duality gap, KKT check of the rest, strong rule for later
         compute_grads(X, w, r, st, True)
-        save_reference(r, st)
+        save_reference(r, w, st)
         st.strong_valid = False
         passes += 1
         gap = duality_gap(st, pen, lam, beta, True)
@@ -649,7 +695,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
         for i in range(n):
             yc[i] = <floating> (y[i] - ymean)
             r[i] = yc[i]
-        settle_residual(r, yc, w, &st, NULL)
+        settle_residual(r, yc, w, &st, False)
         st.null_obj = 0.5 * st.wr2 / n
         cols_dot(X, w, yc, st.yc_dot)
         for j in range(p):
@@ -661,9 +707,9 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                     st.fixed[st.n_fixed] = j
                     st.n_fixed += 1
         unpenalized_step(X, w, r, beta, &st)
-        settle_residual(r, yc, w, &st, NULL)
+        settle_residual(r, yc, w, &st, False)
         compute_grads(X, w, r, &st, True)
-        save_reference(r, &st)
+        save_reference(r, w, &st)
         report.lambda_max = null_lambda_max(&st, pen)
         report.null_objective = st.null_obj
         if lambdas_relative:
@@ -678,9 +724,9 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 if delta != 0.0 and not st.flags[j] & CONSTANT:
                     move(X, j, delta, feature_grad(X, j, w, r, &st), r, &st)
                     beta[j] = <floating> (beta[j] + delta)
-            settle_residual(r, yc, w, &st, NULL)
+            settle_residual(r, yc, w, &st, False)
             compute_grads(X, w, r, &st, True)
-            save_reference(r, &st)
+            save_reference(r, w, &st)
 
         lam_prev = max(report.lambda_max, lambdas[0] if n_lambdas > 0 else 0.0)
         for k in range(n_lambdas):

@@ -487,4 +487,6 @@ def test_bound_test_certificates_are_honest(sparse, weighted, l1_ratio):
         curvature = col_curvature + (1 - l1_ratio) * res.lambdas[k]
         v = kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], l1_ratio, w=w)
         assert v <= np.sqrt(2 * curvature * (res.dual_gap[k] + 1e-15) * res.null_objective)
-    assert res.n_passes.sum() <= 30                      # fewer than one per lambda
+    # the residual moves within the span of the last references: most lambdas, and
+    # at the deep end nearly all, are certified without a full pass (measured 4-7 of 40)
+    assert res.n_passes.sum() <= 12
