@@ -18,7 +18,8 @@ Unpenalized, unbounded features (v_j = 0) are refitted exactly by a small block
 least-squares step before every certificate, which makes s_j = 0 for them.
 
 The solver keeps a working set: cyclic CD epochs on it until its own (restricted)
-duality gap is small; then the residual is recomputed from beta and the features outside
+duality gap is small (the certificate of the working-set problem: the running residual is
+the dual point, the primal allows for its rounding drift); then the features outside
 the working set are cleared by a bound on |s_j| from the last two full passes (Cauchy-Schwarz
 on the part of the residual outside their span, _screening.pxi), the few it cannot clear
 checked exactly, so that
@@ -74,8 +75,9 @@ cdef double ANDERSON_RIDGE = 1e-10
 # residuals of the last full passes kept as references of the bound test (_screening.pxi)
 cdef enum:
     N_REF = 2
-# unit roundoff of double
+# unit roundoff of double and of float
 cdef double ROUNDOFF = 1.12e-16
+cdef double ROUNDOFF32 = 5.97e-8
 
 
 cdef struct Anderson:
@@ -131,6 +133,15 @@ cdef struct State:
     double sum_wr        # sum_i w_i r_i of the true residual, as of its last recomputation
     double wr2           # sum_i w_i r_i^2 (kept up to date)
     double wry           # sum_i w_i r_i y_i
+    # the rounding the running residual gathered since it was last recomputed from beta:
+    # drift bounds ||r - (yc - X_c beta)||_W as of the last settle_residual; since then
+    # drift_steps column updates moved beta by drift_move = sum |delta_j| ||x_j||_W, from a
+    # residual of norm r_norm (see settle_residual)
+    double drift
+    Py_ssize_t drift_steps
+    double drift_move
+    double r_norm
+    double* raw_norm     # ||x_j||_W, uncentred
     double null_obj
     # the references of the bound test: the true residuals (offset folded) and every s_j
     # of the last N_REF full passes, a ring; unused slots are zero
@@ -201,7 +212,7 @@ cdef void settle_residual(floating* r, const floating* y, const floating* w, Sta
     #     c = argmin ||r - R c||_W:  (R^T W R) c = R^T W r,   e = r - R c
     # (the bound on ||e||_W holds whatever c and the conditioning of R^T W R)
     cdef Py_ssize_t i, k, n = st.n
-    cdef double a = 0.0, b = 0.0, c = 0.0, d2, wi, ri, scale
+    cdef double a = 0.0, b = 0.0, c = 0.0, d2, wi, ri, scale, u, bound
     cdef double proj[N_REF]
     cdef floating shift = <floating> st.offset
     st.offset = 0.0
@@ -220,6 +231,18 @@ cdef void settle_residual(floating* r, const floating* y, const floating* w, Sta
     st.wr2 = a
     st.wry = b
     st.sum_wr = c
+    # the drift since the last settle: an update r -= delta x_j errs by at most
+    # u (|r_i| + 3 |delta x_ij|) per entry (the product, the difference, and delta against
+    # the change of the stored beta_j), so by u (||r||_W + 3 |delta| ||x_j||_W) in norm,
+    # with ||r||_W <= r_norm + drift_move all along; folding the offset by u (||r||_W +
+    # sqrt(n) |shift|) more. Twice that, for the second-order terms.
+    u = ROUNDOFF if floating is double else ROUNDOFF32
+    bound = st.r_norm + st.drift_move
+    st.drift += 2.0 * u * (st.drift_steps * bound + 3.0 * st.drift_move
+                           + bound + sqrt(<double> n) * fabs(<double> shift))
+    st.drift_steps = 0
+    st.drift_move = 0.0
+    st.r_norm = sqrt(a)
     if not to_references:
         return
     # c = (R^T W R)^+ R^T W r, the nearly dependent references dropped by the factor
@@ -255,6 +278,9 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
         if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
             col_update(X, j, beta[j], st.mean[j], r, &st.offset)
     settle_residual(r, yc, w, st, True)
+    # the recomputed residual is the reference point: its own rounding is not counted
+    # (as for every quantity computed once from the data)
+    st.drift = 0.0
 
 
 include "_gram.pxi"
@@ -338,12 +364,14 @@ cdef double ws_objective(const State* st, const Penalty* pen, double lam,
 
 
 cdef double duality_gap(const State* st, const Penalty* pen, double lam,
-                        const floating* beta, bint all_features) noexcept nogil:
+                        const floating* beta, bint all_features, double drift) noexcept nogil:
     # P(beta) - D(t W r / n) over the working set (restricted problem) or all features;
-    # uses grad[] as last computed and the running residual sums
+    # uses grad[] as last computed and the running residual sums, and allows for a drift
+    # of r from the residual of beta (st.drift for a certificate; 0 for an estimate)
     cdef Py_ssize_t idx, j, count = st.p if all_features else st.n_ws
     cdef double a = pen.l1_ratio, alpha, kappa, s, t = 1.0
-    cdef double primal = 0.5 * st.wr2 / st.n, dual
+    # the residual of beta is within drift of r: ||r(beta)||_W <= sqrt(wr2) + drift
+    cdef double primal = 0.5 * (sqrt(max(st.wr2, 0.0)) + drift) ** 2 / st.n, dual
     cdef double n = st.n
     # primal penalty and the largest feasible scaling of the dual point
     for idx in range(count):
@@ -408,7 +436,7 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
     free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
     free(st.unpen_work)
-    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.cand); free(st.strong)
+    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.raw_norm); free(st.cand); free(st.strong)
     free(st.fixed)
     gram_free(&st.gram)
     newton_free(&st.newton)
@@ -443,6 +471,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.ref_next = 0
     st.ref_dist = INFINITY
     st.col_norm = <double*> malloc(p * sizeof(double))
+    st.raw_norm = <double*> malloc(p * sizeof(double))
     st.nnz = 0
     st.cand = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.strong = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
@@ -462,6 +491,10 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0
+    st.drift = 0.0
+    st.drift_steps = 0
+    st.drift_move = 0.0
+    st.r_norm = 0.0
     st.acc.count = 0
     st.acc.capacity = 0
     st.acc.enabled = False
@@ -473,11 +506,12 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
             or st.flags == NULL or st.ws == NULL or st.unpen == NULL
             or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
             or st.r_ref == NULL or st.grad_ref == NULL or st.ref_gram == NULL
-            or st.col_norm == NULL
+            or st.col_norm == NULL or st.raw_norm == NULL
             or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
+        st.raw_norm[j] = sqrt(n * raw)
         if st.sq_norm[j] <= CONSTANT_RTOL * CONSTANT_RTOL * st.mean[j] * st.mean[j]:
             st.sq_norm[j] = 0.0
             st.flags[j] |= CONSTANT
@@ -525,6 +559,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef double eps = 1.2e-7 if floating is float else 2.3e-16
     cdef double noise = eps * eps * st.null_obj
     cdef int status
+    cdef bint exact
 
     # working set: non-zeros, unpenalized features, and the sequential strong rule
     # (Tibshirani et al. 2012), |s_j| > a v_j (2 lam - lam_prev) with s_j as last computed
@@ -576,28 +611,35 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                 next_newton = ws_epochs + st.newton.wait
             anderson_step(X, w, r, beta, st, pen, lam)
         # duality gap of the working-set problem, O(nnz of the working set) (O(|ws|) in
-        # covariance mode); it steers the inner loop, it is not the certificate. (The
-        # gradients the last epoch saw are cheaper but stale: measured, they cost more
-        # rounds than they save)
+        # covariance mode). From the running residual, settled (offset folded, exact
+        # sums), it is already the certificate's: the residual is the dual point, and the
+        # primal allows for its drift from beta's residual. Only when that drift would
+        # cost more than 1% of the target (float32 data, tight tol), or in covariance
+        # mode (the residual is not kept), is the residual recomputed from beta first.
         if st.n_unpen > 0:
             unpenalized_step(X, w, r, beta, st)
             anderson_reset(st)
         if st.gram.on:
             gram_pull(st)
+            exact = False
         else:
+            settle_residual(r, yc, w, st, True)
+            exact = (sqrt(st.wr2) + 0.5 * st.drift) * st.drift <= 0.01 * target * st.n
             compute_grads(X, w, r, st, False)
-        gap = duality_gap(st, pen, lam, beta, False)
+        # (an estimate when the residual will be recomputed)
+        gap = duality_gap(st, pen, lam, beta, False, st.drift if exact else 0.0)
         if gap > 0.5 * target and epochs < opts.max_epochs and last_change > 0.0:
             # tighten the inner tolerance by the factor the gap still has to fall (under
             # linear convergence the gap and the largest coordinate decrease fall
             # together), by 2x to 1000x
             inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
             continue
-        # the certificate of the returned coefficients: exact residual, exact s_j on the
-        # working set, and the features outside it cleared by the bound test (or checked
-        # exactly), which costs no full pass while the residual stays near the reference
-        recompute_residual(X, yc, w, r, beta, st)
-        compute_grads(X, w, r, st, False)
+        # the certificate: exact s_j on the working set, and the features outside it
+        # cleared by the bound test (or checked exactly), which costs no full pass while
+        # the residual stays near the span of the references
+        if not exact:
+            recompute_residual(X, yc, w, r, beta, st)
+            compute_grads(X, w, r, st, False)
         m = st.n_ws
         added = bound_check(X, w, r, st, pen, lam * a, a * (2.0 * lam_next - lam))
         if st.n_ws != m:
@@ -610,7 +652,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             next_newton = st.newton.wait
             continue
         if added == 0:
-            gap = duality_gap(st, pen, lam, beta, False)
+            gap = duality_gap(st, pen, lam, beta, False, st.drift)
             if gap <= target:
                 status = CONVERGED
                 break
@@ -623,7 +665,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         save_reference(r, w, st)
         st.strong_valid = False
         passes += 1
-        gap = duality_gap(st, pen, lam, beta, True)
+        gap = duality_gap(st, pen, lam, beta, True, st.drift)
         if gap <= target:
             status = CONVERGED
             break

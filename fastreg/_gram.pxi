@@ -37,6 +37,8 @@ cdef inline void apply_delta(const Design* X, Py_ssize_t j, double delta, floati
             grad[t] -= column[t] * delta
     else:
         col_update(X, j, delta, st.mean[j], r, &st.offset)
+        st.drift_steps += 1
+        st.drift_move += fabs(delta) * st.raw_norm[j]
 
 
 cdef void gram_free(GramCache* g) noexcept nogil:
