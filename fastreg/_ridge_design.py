@@ -21,7 +21,8 @@ gamma(lam) = (A^T A + lam I)^{-1} A^T z. A column whose centred squared norm is 
 
 Dense X is stored as A itself (one float64 copy); sparse X is applied implicitly
 (`SparseOperator`), never densified. The routes (`_ridge_direct`, `_ridge_krylov`) see A
-only through ``matmat``, ``rmatmat``, ``gram``, ``kernel`` and ``col_sq_norms``.
+only through ``matmat``, ``rmatmat``, ``gram``, ``kernel`` and ``col_sq_norms``, and the
+compiled Golub-Kahan loop through ``compiled`` (the same storage, handed to `_krylov`).
 
 **Certificate.** For the dual point r = z - A gamma the duality gap of ridge is exactly
 P(gamma) - D(r) = ||A^T r - lam gamma||^2 / (2 lam) (`gap`); `certificate` evaluates it
@@ -34,6 +35,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
+
+from fastreg import _krylov
 
 __all__ = ["CONSTANT_RTOL", "Reduction", "certificate", "gap"]
 
@@ -61,6 +64,10 @@ class DenseOperator:
 
     def col_sq_norms(self):
         return np.einsum("ij,ij->j", self.A, self.A)
+
+    def compiled(self):
+        """A for the compiled Golub-Kahan loop (`_krylov`), sharing the array."""
+        return _krylov.dense_operator(self.A)
 
 
 class SparseOperator:
@@ -128,6 +135,16 @@ class SparseOperator:
             KQ = K @ self.Q0
             K += self.Q0 @ ((self.Q0.T @ KQ) @ self.Q0.T) - KQ @ self.Q0.T - self.Q0 @ KQ.T
         return K
+
+    def compiled(self):
+        """A for the compiled Golub-Kahan loop (`_krylov`): the CSR arrays, mu, S / sqrt(n)
+        and Q0, shared, not copied."""
+        rows = self.rows
+        index = np.result_type(rows.indices, rows.indptr)
+        return _krylov.csr_operator(
+            np.ascontiguousarray(rows.data, dtype=np.float64), rows.indices.astype(index, copy=False),
+            rows.indptr.astype(index, copy=False), rows.shape[1], mean=self.mean,
+            row_scale=self.s_scaled, Q0=np.asfortranarray(self.Q0))
 
     def col_sq_norms(self):
         n = self.XP.shape[0]

@@ -36,6 +36,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import blas
 
+from fastreg._krylov import GolubKahan
+
 __all__ = ["KRYLOV_MEMORY", "cg_polish", "krylov_path"]
 
 KRYLOV_MEMORY = 1 << 30         # bytes of stored Krylov basis before switching to CG
@@ -49,70 +51,26 @@ def krylov_path(red, z, lambdas, target, max_iter):
     iterations); gamma and the residuals Fortran-ordered (one contiguous column per
     lambda). Stops when every lambda's estimated gap ||A^T r - lam gamma||^2 / (2 lam) is
     below target / 2 (lam = 0: ||A^T r|| below sqrt(eps) ||A||_F ||r||), at max_iter, or
-    when the stored bases (V and A V) reach KRYLOV_MEMORY.
+    when the stored bases (V and A V) reach KRYLOV_MEMORY. The steps run in compiled code
+    (`_krylov.GolubKahan`), one stored block of CHUNK columns per call.
     """
-    op, L, n, p = red.op, lambdas.size, red.n, red.p_pen
-    Gamma = np.zeros((p, L), order="F")
+    L, n, p = lambdas.size, red.n, red.p_pen
     R = np.empty((n, L), order="F")
     R[:] = z[:, None]
-    beta = np.linalg.norm(z)
-    v = op.rmatmat(z / beta) if beta > 0 and p else np.zeros(p)
-    alpha = np.linalg.norm(v)
-    if alpha == 0.0:
-        return Gamma, R, np.zeros(L), 0
-    u, v = z / beta, v / alpha
+    # the test is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
+    steps = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
+    if steps.finished and steps.steps == 0:         # A^T z = 0: gamma = 0 for every lambda
+        return np.zeros((p, L), order="F"), R, np.zeros(L), 0
     max_iter = max(1, min(max_iter, KRYLOV_MEMORY // (8 * (p + n))))
     chunk = min(max_iter, CHUNK)
     V, AV = [], []                  # blocks of the columns v_i and A v_i, Fortran-ordered
-    damp = np.sqrt(lambdas)
-    rhobar, phibar = np.full(L, alpha), np.full(L, beta)
-    alphas, betas = [alpha], [beta]
-    rho_hist, theta_hist, phi_hist = [], [], []
-    a_norm_sq = alpha * alpha
-    zero = lambdas == 0
-    # the test below is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
-    bound = target * np.where(zero, np.inf, lambdas)
     k = 0
-    while k < max_iter:
-        if k % chunk == 0:
-            V.append(np.empty((p, chunk), order="F"))
-            AV.append(np.empty((n, chunk), order="F"))
-        V[-1][:, k % chunk] = v
-        # beta u = A v - alpha u ; alpha v = A^T u - beta v
-        Av = AV[-1][:, k % chunk]
-        Av[:] = op.matmat(v)
-        u = blas.daxpy(u, Av.copy(), a=-alpha)
-        beta = np.linalg.norm(u)
-        if beta > 0:
-            u /= beta
-        v = blas.daxpy(v, op.rmatmat(u), a=-beta)
-        alpha = np.linalg.norm(v)
-        if alpha > 0:
-            v /= alpha
-        alphas.append(alpha)
-        betas.append(beta)
-        a_norm_sq += alpha * alpha + beta * beta
-        # the damping rotation, then the one eliminating beta (LSQR, Paige & Saunders 1982)
-        rhobar1 = np.hypot(rhobar, damp)
-        phibar = rhobar / rhobar1 * phibar
-        rho = np.hypot(rhobar1, beta)
-        cs, sn = rhobar1 / rho, beta / rho
-        theta = sn * alpha
-        rhobar = -cs * alpha
-        phi = cs * phibar
-        phibar = sn * phibar
-        rho_hist.append(rho)
-        theta_hist.append(theta)
-        phi_hist.append(phi)
-        k += 1
-        grad = alpha * np.abs(sn * phi)              # ||A^T r - lam gamma||, estimated
-        done = grad * grad <= bound
-        if zero.any():
-            done[zero] = grad[zero] <= np.sqrt(np.finfo(float).eps * a_norm_sq) * np.abs(phibar[zero])
-        if done.all() or alpha == 0.0 or beta == 0.0:
-            break
+    while k < max_iter and not steps.finished:
+        V.append(np.empty((p, chunk), order="F"))
+        AV.append(np.empty((n, chunk), order="F"))
+        k += steps.run(V[-1], AV[-1], max_iter - k)
+    alphas, betas, rho_h, theta_h, phi_h = steps.bidiagonal()
     # gamma = V_k y, R_k y = f_k with R_k upper bidiagonal (rho on, theta above the diagonal)
-    rho_h, theta_h, phi_h = np.array(rho_hist), np.array(theta_hist), np.array(phi_hist)
     Y = np.empty((k, L))
     Y[k - 1] = phi_h[k - 1] / rho_h[k - 1]
     for i in range(k - 2, -1, -1):
@@ -121,14 +79,15 @@ def krylov_path(red, z, lambdas, target, max_iter):
     Y[np.abs(Y) < 1e-30 * np.max(np.abs(Y), axis=0)] = 0.0
     if k % chunk == 0:
         V.append(np.empty((p, chunk), order="F"))
-    V[-1][:, k % chunk] = v                           # v_{k+1}, for the gradient
+    V[-1][:, k % chunk] = steps.v_next                # v_{k+1}, for the gradient
+    Gamma = np.empty((p, L), order="F")            # written by the first product
     for c, products in enumerate(AV):
         lo, hi = c * chunk, min((c + 1) * chunk, k)
         Yc = np.asfortranarray(Y[lo:hi])
-        # Gamma += V_c Y_c ; R -= (A V_c) Y_c, in place (no (p, L) temporary)
-        blas.dgemm(1.0, V[c][:, :hi - lo], Yc, beta=1.0, c=Gamma, overwrite_c=True)
+        # Gamma (+)= V_c Y_c ; R -= (A V_c) Y_c, in place (no (p, L) temporary)
+        blas.dgemm(1.0, V[c][:, :hi - lo], Yc, beta=float(c > 0), c=Gamma, overwrite_c=True)
         blas.dgemm(-1.0, products[:, :hi - lo], Yc, beta=1.0, c=R, overwrite_c=True)
-    H = _gradient_coordinates(np.array(alphas), np.array(betas), Y, lambdas)
+    H = _gradient_coordinates(alphas, betas, Y, lambdas)
     grad_sq = _norms_sq(V, chunk, k + 1, H)
     return Gamma, R, grad_sq, k
 

@@ -8,8 +8,10 @@ import pytest
 import scipy.sparse as sp
 
 import fastreg
-from fastreg import _ridge_krylov
+from fastreg import _krylov, _ridge_krylov
+from fastreg._krylov import GolubKahan
 from fastreg._ridge import ridge_path
+from fastreg._ridge_design import Reduction, certificate
 from conftest import TOLERANCES, make_problem, rescaled, to_layout
 
 SOLVERS = ["eigen", "cholesky", "lsqr"]
@@ -349,6 +351,150 @@ def test_iteration_budget_warns_naming_lambda_and_gap():
         warnings.simplefilter("error")
         ridge_path(X, y, n_lambdas=10, solver="lsqr", tol=1e-12, max_epochs=2,
                    check_convergence=False)
+
+
+# ---------------------------------------------------------------------------------------
+# the compiled Golub-Kahan loop (_krylov)
+
+def reduced_problem(layout, *, weighted=False, unpenalized=False, index64=False, seed=31):
+    """(Reduction, z, A as a dense numpy array) for a small problem in the given storage."""
+    X, y = make_problem(50, 70, seed=seed, density=None if layout == "F" else 0.3)
+    X = to_layout(X, layout)
+    factor = np.ones(70)
+    if unpenalized:
+        factor[[2, 9]] = 0.0                 # projected out: A = (I - Q0 Q0^T) ...
+    red = Reduction(X, rescaled(weights(50, seed), 50) if weighted else None, factor, True)
+    if index64:
+        rows = red.op.rows.copy()            # scipy would downcast in the constructor
+        rows.indices, rows.indptr = rows.indices.astype(np.int64), rows.indptr.astype(np.int64)
+        red.op.rows = rows
+    A = np.column_stack([red.op.matmat(e) for e in np.eye(red.p_pen)])
+    z, _, _ = red.target(y)
+    return red, z, A
+
+
+STORAGES = [dict(layout="F"), dict(layout="csc"), dict(layout="csc", weighted=True),
+            dict(layout="csc", unpenalized=True, weighted=True), dict(layout="csc", index64=True)]
+STORAGE_IDS = ["dense", "csr", "csr-weighted", "csr-unpenalized", "csr-int64"]
+
+
+@pytest.mark.parametrize("storage", STORAGES, ids=STORAGE_IDS)
+def test_compiled_products_equal_numpy(storage):
+    red, z, A = reduced_problem(**storage)
+    op = red.op.compiled()
+    assert (op.n_rows, op.n_cols) == A.shape
+    rng = np.random.default_rng(0)
+    v, u = rng.standard_normal(A.shape[1]), rng.standard_normal(A.shape[0])
+    scale = np.abs(A).sum()
+    np.testing.assert_allclose(op.matvec(v), A @ v, rtol=0, atol=1e-14 * scale * np.abs(v).max())
+    np.testing.assert_allclose(op.rmatvec(u), A.T @ u, rtol=0, atol=1e-14 * scale * np.abs(u).max())
+
+
+@pytest.mark.parametrize("storage", STORAGES, ids=STORAGE_IDS)
+@pytest.mark.parametrize("block", [64, 5], ids=["one-block", "many-blocks"])
+def test_compiled_bidiagonalization_satisfies_its_recurrences(storage, block):
+    """What the certificate assumes: the stored v_i, A v_i and the coefficients satisfy
+    beta_1 u_1 = z, A v_i = alpha_i u_i + beta_{i+1} u_{i+1} and A^T u_i = alpha_i v_i +
+    beta_i v_{i-1} to rounding (u_i rebuilt from the first two, which amplifies rounding
+    once beta_i gets small: 25 steps of a rank-49 design), the stored A v_i are A times
+    the stored v_i, and the first steps equal a numpy Golub-Kahan's."""
+    red, z, A = reduced_problem(**storage)
+    lambdas = np.array([1.0, 1e-2, 1e-4])
+    steps = GolubKahan(red.op.compiled(), z, lambdas, np.zeros(3))     # never done
+    V, AV = [], []
+    while steps.steps < 25 and not steps.finished:
+        V.append(np.empty((A.shape[1], block), order="F"))
+        AV.append(np.empty((A.shape[0], block), order="F"))
+        steps.run(V[-1], AV[-1], 25 - steps.steps)
+    k = steps.steps
+    assert k == 25 and not steps.finished
+    V, AV = np.hstack(V)[:, :k], np.hstack(AV)[:, :k]
+    V = np.c_[V, steps.v_next]
+    alphas, betas, rho, theta, phi = steps.bidiagonal()
+    assert alphas.shape == betas.shape == (k + 1,) and rho.shape == theta.shape == (k, 3)
+    eps, norm_a = np.finfo(float).eps, np.linalg.norm(A, 2)
+    np.testing.assert_allclose(np.linalg.norm(V, axis=0), 1.0, atol=10 * eps)
+    np.testing.assert_allclose(AV, A @ V[:, :k], rtol=0, atol=100 * eps * norm_a)
+    U = np.empty((A.shape[0], k + 1))
+    U[:, 0] = z / betas[0]
+    for i in range(k):
+        U[:, i + 1] = (AV[:, i] - alphas[i] * U[:, i]) / betas[i + 1]
+    right = alphas * V + np.c_[np.zeros(A.shape[1]), betas[1:] * V[:, :k]]
+    np.testing.assert_allclose(A.T @ U, right, rtol=0, atol=100 * eps * norm_a)
+    # the numpy reference, for the first steps (before lost orthogonality amplifies rounding)
+    u, beta = z / np.linalg.norm(z), np.linalg.norm(z)
+    v = A.T @ u
+    alpha = np.linalg.norm(v)
+    v /= alpha
+    for i in range(8):
+        assert alphas[i] == pytest.approx(alpha, rel=1e-10)
+        assert betas[i] == pytest.approx(beta, rel=1e-10)
+        u = A @ v - alpha * u
+        beta = np.linalg.norm(u)
+        u /= beta
+        v = A.T @ u - beta * v
+        alpha = np.linalg.norm(v)
+        v /= alpha
+
+
+def test_compiled_loop_stops_when_every_lambda_is_done():
+    red, z, A = reduced_problem("csc")
+    lambdas = np.array([10.0, 1.0, 0.1])
+    target = 1e-6 * 0.5 * (z @ z)
+    loose = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
+    tight = GolubKahan(red.op.compiled(), z, lambdas, 1e-6 * target * lambdas)
+    V, AV = np.empty((A.shape[1], 60), order="F"), np.empty((A.shape[0], 60), order="F")
+    k_loose = loose.run(V, AV, 60)
+    k_tight = tight.run(V, AV, 60)
+    assert loose.finished and 0 < k_loose < k_tight and k_loose == loose.steps
+    assert loose.run(V, AV, 60) == 0                      # finished: no more steps
+
+
+def test_compiled_loop_rejects_bad_input():
+    red, z, A = reduced_problem("csc")
+    op = red.op.compiled()
+    rows = red.op.rows
+    with pytest.raises(ValueError, match="shape"):
+        op.matvec(np.ones(A.shape[1] + 1))
+    with pytest.raises(ValueError, match="shape"):
+        op.rmatvec(np.ones(A.shape[0] - 1))
+    with pytest.raises(ValueError, match="inconsistent shapes"):
+        _krylov.csr_operator(rows.data, rows.indices, rows.indptr, rows.shape[1],
+                             mean=np.zeros(3), row_scale=red.op.s_scaled,
+                             Q0=np.zeros((rows.shape[0], 0), order="F"))
+    with pytest.raises(ValueError, match="indptr"):
+        _krylov.csr_operator(rows.data[:-1], rows.indices[:-1], rows.indptr, rows.shape[1],
+                             mean=red.op.mean, row_scale=red.op.s_scaled,
+                             Q0=np.zeros((rows.shape[0], 0), order="F"))
+    with pytest.raises(ValueError, match="z must"):
+        GolubKahan(op, z[:-1], np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match="non-negative"):
+        GolubKahan(op, z, np.array([1.0, -1.0]), np.ones(2))
+    steps = GolubKahan(op, z, np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match="V must"):
+        steps.run(np.empty((A.shape[1], 4), order="F"), np.empty((A.shape[0], 3), order="F"), 4)
+    with pytest.raises(ValueError):                        # C-ordered blocks
+        steps.run(np.empty((A.shape[1], 4)), np.empty((A.shape[0], 4)), 4)
+
+
+def test_lsqr_gap_with_unpenalized_features_equals_the_data_certificate():
+    """Sparse with unpenalized features (the compiled loop's two-pass products with the
+    projection): the gaps from the recurrences equal the gaps computed from X."""
+    X, y = make_problem(80, 120, seed=24, density=0.3)
+    factor = np.ones(120)
+    factor[[0, 7, 30]] = 0.0
+    w = weights(80, seed=25)
+    red = Reduction(X, rescaled(w, 80), factor, True)
+    z, _, _ = red.target(y)
+    for tol in (1e-3, 1e-9):
+        res = ridge_path(X, y, n_lambdas=20, solver="lsqr", tol=tol, sample_weight=w,
+                         penalty_factor=factor)
+        _, gap = certificate(red, z, red.rounded_gamma(res.coef), res.lambdas)
+        gap /= 0.5 * (z @ z)
+        # equal where the gap is not rounding itself (at large lambdas it is ~1e-35)
+        assert np.sum(gap > 1e-13) >= 2
+        np.testing.assert_allclose(res.dual_gap, gap, rtol=1e-6, atol=1e-13)
+        assert res.n_unpenalized == 4 and np.all(res.dual_gap <= tol)
 
 
 # ---------------------------------------------------------------------------------------
