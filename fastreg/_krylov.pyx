@@ -23,6 +23,7 @@ A is seen through two products per step, written per storage (`Operator`):
   rounding, as the certificate needs. With Q0 the projection of A v needs the whole pass
   first: two passes.
 """
+from libc.float cimport DBL_EPSILON
 from libc.math cimport fabs, hypot, sqrt
 from libc.string cimport memcpy, memset
 from libc.stdint cimport int32_t, int64_t
@@ -31,8 +32,6 @@ from scipy.linalg.cython_blas cimport ddot, dgemv
 import numpy as np
 
 __all__ = ["Operator", "GolubKahan", "dense_operator", "csr_operator"]
-
-cdef double EPS = np.finfo(np.float64).eps
 
 
 # ---------------------------------------------------------------------------------
@@ -230,7 +229,7 @@ def dense_operator(const double[::1, :] A not None):
     cdef Operator op = Operator.__new__(Operator)
     op.kind = DENSE
     op.dense.data = &A[0, 0] if A.shape[0] and A.shape[1] else NULL
-    op.dense.ld = A.shape[0]
+    op.dense.ld = max(A.shape[0], 1)
     op.dense.n_rows, op.dense.n_cols = A.shape[0], A.shape[1]
     op.n_rows, op.n_cols = A.shape[0], A.shape[1]
     op.arrays = A
@@ -252,8 +251,11 @@ def csr_operator(const double[::1] data not None, const index_t[::1] indices not
     cdef Py_ssize_t n = indptr.shape[0] - 1
     if n < 0 or mean.shape[0] != n_cols or row_scale.shape[0] != n or Q0.shape[0] != n:
         raise ValueError("csr_operator: inconsistent shapes")
-    if indices.shape[0] != data.shape[0] or indptr[n] > data.shape[0] or indptr[0] != 0:
+    if (indices.shape[0] != data.shape[0] or indptr[0] != 0 or indptr[n] != data.shape[0]
+            or np.any(np.diff(np.asarray(indptr)) < 0)):
         raise ValueError("csr_operator: indptr does not match data")
+    if data.shape[0] and (np.min(np.asarray(indices)) < 0 or np.max(np.asarray(indices)) >= n_cols):
+        raise ValueError("csr_operator: column indices out of range")
     cdef Operator op = Operator.__new__(Operator)
     cdef CSRRows32* c32 = &op.csr32
     cdef CSRRows64* c64 = &op.csr64
@@ -299,8 +301,8 @@ cdef class GolubKahan:
     cdef double[::1] u, v, w, q
     cdef double[::1] damp, bound, rhobar, phibar
     cdef unsigned char[::1] zero
-    cdef double[::1] alphas_, betas_
-    cdef double[:, ::1] rho_, theta_, phi_
+    cdef double[::1] alphas, betas
+    cdef double[:, ::1] rhos, thetas, phis
     cdef readonly double alpha, beta, a_norm_sq
     cdef readonly Py_ssize_t steps
     cdef readonly bint finished
@@ -322,8 +324,8 @@ cdef class GolubKahan:
         self.zero = (lambdas == 0).view(np.uint8)
         self.u, self.w = np.zeros(n), np.zeros(n)
         self.v, self.q = np.zeros(p), np.zeros(p)
-        self.alphas_, self.betas_ = np.zeros(1), np.zeros(1)
-        self.rho_ = self.theta_ = self.phi_ = np.zeros((0, lambdas.size))
+        self.alphas, self.betas = np.zeros(1), np.zeros(1)
+        self.rhos = self.thetas = self.phis = np.zeros((0, lambdas.size))
         self.steps, self.finished = 0, False
         cdef double[::1] z_ = z
         self.beta = sqrt(_dot(&z_[0], &z_[0], n)) if n else 0.0
@@ -337,7 +339,7 @@ cdef class GolubKahan:
             if self.alpha > 0:
                 for i in range(p):
                     self.v[i] = self.q[i] / self.alpha
-        self.alphas_[0], self.betas_[0] = self.alpha, self.beta
+        self.alphas[0], self.betas[0] = self.alpha, self.beta
         self.rhobar = np.full(lambdas.size, self.alpha)
         self.phibar = np.full(lambdas.size, self.beta)
         self.a_norm_sq = self.alpha * self.alpha
@@ -352,22 +354,22 @@ cdef class GolubKahan:
         """(alphas (k+1,), betas (k+1,), rho, theta, phi (k, n_lambdas)) after k steps:
         alpha_1..alpha_{k+1}, beta_1..beta_{k+1} and each step's rotations."""
         k = self.steps
-        return (np.array(self.alphas_[:k + 1]), np.array(self.betas_[:k + 1]),
-                np.array(self.rho_[:k]), np.array(self.theta_[:k]), np.array(self.phi_[:k]))
+        return (np.array(self.alphas[:k + 1]), np.array(self.betas[:k + 1]),
+                np.array(self.rhos[:k]), np.array(self.thetas[:k]), np.array(self.phis[:k]))
 
     def _reserve(self, Py_ssize_t total):
         """Room for the coefficients of ``total`` steps (the arrays double when full)."""
-        cdef Py_ssize_t cap = self.rho_.shape[0], L = self.damp.shape[0]
+        cdef Py_ssize_t cap = self.rhos.shape[0], L = self.damp.shape[0]
         if total <= cap:
             return
         cap = max(total, 2 * cap)
         rho, theta, phi = np.empty((cap, L)), np.empty((cap, L)), np.empty((cap, L))
         alphas, betas = np.empty(cap + 1), np.empty(cap + 1)
         rho[:self.steps], theta[:self.steps], phi[:self.steps] = (
-            self.rho_[:self.steps], self.theta_[:self.steps], self.phi_[:self.steps])
-        alphas[:self.steps + 1] = self.alphas_[:self.steps + 1]
-        betas[:self.steps + 1] = self.betas_[:self.steps + 1]
-        self.rho_, self.theta_, self.phi_, self.alphas_, self.betas_ = rho, theta, phi, alphas, betas
+            self.rhos[:self.steps], self.thetas[:self.steps], self.phis[:self.steps])
+        alphas[:self.steps + 1] = self.alphas[:self.steps + 1]
+        betas[:self.steps + 1] = self.betas[:self.steps + 1]
+        self.rhos, self.thetas, self.phis, self.alphas, self.betas = rho, theta, phi, alphas, betas
 
     def run(self, double[::1, :] V not None, double[::1, :] AV not None, Py_ssize_t max_steps):
         """Add up to max_steps steps (at most V's columns), storing v_k in V[:, j] and A v_k
@@ -418,25 +420,25 @@ cdef class GolubKahan:
                 scale = 1.0 / alpha
                 for i in range(p):
                     v_next[i] = v_next[i] * scale
-            self.alphas_[k + 1] = alpha
-            self.betas_[k + 1] = beta
+            self.alphas[k + 1] = alpha
+            self.betas[k + 1] = beta
             self.a_norm_sq += alpha * alpha + beta * beta
             # the damping rotation, then the one eliminating beta (Paige & Saunders 1982)
             all_done = True
-            ls_tol = sqrt(EPS * self.a_norm_sq)
+            ls_tol = sqrt(DBL_EPSILON * self.a_norm_sq)
             for l in range(L):
                 rhobar1 = hypot(self.rhobar[l], self.damp[l])
                 self.phibar[l] = self.rhobar[l] / rhobar1 * self.phibar[l]
                 rho = hypot(rhobar1, beta)
                 cs = rhobar1 / rho
                 sn = beta / rho
-                self.rho_[k, l] = rho
-                self.theta_[k, l] = sn * alpha
+                self.rhos[k, l] = rho
+                self.thetas[k, l] = sn * alpha
                 self.rhobar[l] = -cs * alpha
-                self.phi_[k, l] = cs * self.phibar[l]
+                self.phis[k, l] = cs * self.phibar[l]
                 self.phibar[l] = sn * self.phibar[l]
                 # ||A^T r - lam gamma||, estimated
-                grad = alpha * fabs(sn * self.phi_[k, l])
+                grad = alpha * fabs(sn * self.phis[k, l])
                 if self.zero[l]:
                     all_done = all_done and grad <= ls_tol * fabs(self.phibar[l])
                 else:

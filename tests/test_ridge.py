@@ -466,6 +466,12 @@ def test_compiled_loop_rejects_bad_input():
         _krylov.csr_operator(rows.data[:-1], rows.indices[:-1], rows.indptr, rows.shape[1],
                              mean=red.op.mean, row_scale=red.op.s_scaled,
                              Q0=np.zeros((rows.shape[0], 0), order="F"))
+    bad = rows.indices.copy()
+    bad[5] = rows.shape[1]
+    with pytest.raises(ValueError, match="out of range"):
+        _krylov.csr_operator(rows.data, bad, rows.indptr, rows.shape[1],
+                             mean=red.op.mean, row_scale=red.op.s_scaled,
+                             Q0=np.zeros((rows.shape[0], 0), order="F"))
     with pytest.raises(ValueError, match="z must"):
         GolubKahan(op, z[:-1], np.ones(2), np.ones(2))
     with pytest.raises(ValueError, match="non-negative"):
