@@ -389,14 +389,14 @@ cdef class GolubKahan:
 
     cdef Py_ssize_t _steps(self, double[::1, :] V, double[::1, :] AV, Py_ssize_t m) noexcept nogil:
         cdef Py_ssize_t n = self.op.n_rows, p = self.op.n_cols, L = self.damp.shape[0]
-        cdef Py_ssize_t i, j, l, k
+        cdef Py_ssize_t i, j = 0, l, k
         cdef double* u = &self.u[0] if n else NULL
         cdef double* w = &self.w[0] if n else NULL
         cdef double* q = &self.q[0]
         cdef double* v
         cdef double* v_next
         cdef double* av
-        cdef double alpha = self.alpha, beta, scale, rhobar1, rho, cs, sn, grad, ls_tol
+        cdef double alpha = self.alpha, beta = self.beta, scale, rhobar1, rho, cs, sn, grad, ls_tol
         cdef bint all_done
         memcpy(&V[0, 0], &self.v[0], p * sizeof(double))
         v_next = &V[0, 0]
@@ -409,6 +409,7 @@ cdef class GolubKahan:
             beta = sqrt(_dot(w, w, n))
             # v_{k+1} goes to the next column of the block, or to self.v after the last
             v_next = &V[0, j + 1] if j + 1 < V.shape[1] else &self.v[0]
+            # u = w / beta ; v_next = q / beta - beta * v   (w = 0 when beta = 0)
             # (by reciprocals: one more rounding per entry, not a division each)
             scale = 1.0 / beta if beta > 0 else 1.0
             for i in range(n):
@@ -417,6 +418,7 @@ cdef class GolubKahan:
                 v_next[i] = q[i] * scale - beta * v[i]
             alpha = sqrt(_dot(v_next, v_next, p))
             if alpha > 0:
+                # v_next /= alpha
                 scale = 1.0 / alpha
                 for i in range(p):
                     v_next[i] = v_next[i] * scale

@@ -144,9 +144,10 @@ class SparseOperator:
         rows = self.rows
         index = np.result_type(rows.indices, rows.indptr)
         return _krylov.csr_operator(
-            np.ascontiguousarray(rows.data, dtype=np.float64), rows.indices.astype(index, copy=False),
-            rows.indptr.astype(index, copy=False), rows.shape[1], mean=self.mean,
-            row_scale=self.s_scaled, Q0=np.asfortranarray(self.Q0))
+            np.ascontiguousarray(rows.data, dtype=np.float64),
+            rows.indices.astype(index, copy=False), rows.indptr.astype(index, copy=False),
+            rows.shape[1], mean=self.mean, row_scale=self.s_scaled,
+            Q0=np.asfortranarray(self.Q0))
 
     def col_sq_norms(self):
         n = self.XP.shape[0]
