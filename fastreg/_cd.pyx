@@ -41,9 +41,10 @@ with U the K successive differences of the last K + 1 iterates x_0..x_K,
 and x_e (clipped to the bounds) replaces x_K only if it lowers the objective
 (_anderson.pxi).
 
-Files: this one holds the state, the epoch, the duality gap and the path driver; the
-penalty (_penalty.pxi), covariance mode, Newton step, Anderson extrapolation and
-screening are included from their own files; the storage layer is _design.pxd.
+Files: this one holds the state's layout, the epoch, the duality gap and the path driver;
+the penalty (_penalty.pxi), covariance mode, Newton step, Anderson extrapolation,
+screening and the state's set-up (_state.pxi) are included from their own files; the
+storage layer is _design.pxd.
 """
 from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdlib cimport malloc, calloc, realloc, free
@@ -451,115 +452,7 @@ cdef double null_lambda_max(const State* st, const Penalty* pen) noexcept nogil:
 # the path
 # ---------------------------------------------------------------------------------
 
-cdef void state_free(State* st) noexcept nogil:
-    free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
-    free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
-    free(st.unpen_work)
-    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.raw_norm); free(st.cand); free(st.strong)
-    free(st.fixed)
-    gram_free(&st.gram)
-    newton_free(&st.newton)
-    free(st.acc.history); free(st.acc.gram); free(st.acc.ldl); free(st.acc.coef)
-
-
-cdef int state_init(const Design* X, const floating* w, floating* buf, State* st,
-                    const Penalty* pen, bint fit_intercept) noexcept nogil:
-    # column moments, flags and the unpenalized block's Gram matrix (buf: n scratch)
-    cdef Py_ssize_t n = X.n_samples, p = X.n_features, j, a, b, i, m = 0
-    cdef double raw, buf_offset
-    st.n = n
-    st.p = p
-    st.mean = <double*> malloc(p * sizeof(double))
-    st.sq_norm = <double*> malloc(p * sizeof(double))
-    st.grad = <double*> calloc(p, sizeof(double))
-    st.yc_dot = <double*> calloc(p, sizeof(double))
-    st.flags = <char*> calloc(p, sizeof(char))
-    st.ws = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
-    st.unpen = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
-    st.unpen_gram = NULL
-    st.unpen_ldl = NULL
-    st.unpen_work = NULL
-    st.r_ref = <double*> calloc(N_REF * n, sizeof(double))
-    st.grad_ref = <double*> calloc(N_REF * p, sizeof(double))
-    st.ref_gram = <double*> calloc(2 * N_REF * N_REF + 2 * N_REF, sizeof(double))
-    if st.ref_gram != NULL:
-        st.ref_ldl = st.ref_gram + N_REF * N_REF
-        st.ref_max = st.ref_ldl + N_REF * N_REF
-        st.ref_coef = st.ref_max + N_REF
-    st.n_ref = 0
-    st.ref_next = 0
-    st.ref_dist = INFINITY
-    st.col_norm = <double*> malloc(p * sizeof(double))
-    st.raw_norm = <double*> malloc(p * sizeof(double))
-    st.nnz = 0
-    st.cand = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
-    st.strong = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
-    st.fixed = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
-    st.n_strong = 0
-    st.strong_valid = False
-    st.n_fixed = 0
-    st.last_epochs = 0
-    st.inner_ratio = 1.0
-    st.newton.cap = 0
-    st.newton.wait = NEWTON_AFTER
-    st.newton.H = NULL
-    st.newton.vec = NULL
-    st.newton.idx = NULL
-    if gram_init(&st.gram, n, p) != 0:
-        return -1
-    st.n_ws = 0
-    st.offset = 0.0
-    st.sum_wr = 0.0
-    st.drift = 0.0
-    st.drift_steps = 0
-    st.drift_move = 0.0
-    st.r_norm = 0.0
-    st.acc.count = 0
-    st.acc.capacity = 0
-    st.acc.enabled = False
-    st.acc.history = NULL     # grown with the working set by anderson_reset
-    st.acc.gram = <double*> malloc(ANDERSON_K * ANDERSON_K * sizeof(double))
-    st.acc.ldl = <double*> malloc(ANDERSON_K * ANDERSON_K * sizeof(double))
-    st.acc.coef = <double*> malloc(ANDERSON_K * sizeof(double))
-    if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
-            or st.flags == NULL or st.ws == NULL or st.unpen == NULL
-            or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
-            or st.r_ref == NULL or st.grad_ref == NULL or st.ref_gram == NULL
-            or st.col_norm == NULL or st.raw_norm == NULL
-            or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
-        return -1
-    for j in range(p):
-        col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
-        st.raw_norm[j] = sqrt(n * raw)
-        if st.sq_norm[j] <= CONSTANT_RTOL * CONSTANT_RTOL * st.mean[j] * st.mean[j]:
-            st.sq_norm[j] = 0.0
-            st.flags[j] |= CONSTANT
-        elif (pen.factor[j] == 0.0 and pen.lower[j] == -INFINITY
-              and pen.upper[j] == INFINITY):
-            st.flags[j] |= UNPENALIZED
-            st.unpen[m] = j
-            m += 1
-        st.col_norm[j] = sqrt(st.sq_norm[j])
-        st.nnz += col_nnz(X, j)
-    st.n_unpen = m
-    if m == 0:
-        return 0
-    st.unpen_gram = <double*> malloc(m * m * sizeof(double))
-    st.unpen_ldl = <double*> malloc(m * m * sizeof(double))
-    st.unpen_work = <double*> malloc(2 * m * sizeof(double))
-    if st.unpen_gram == NULL or st.unpen_ldl == NULL or st.unpen_work == NULL:
-        return -1
-    # G[a, b] = x_ca^T W x_cb / n, through a dense copy of the centred column b
-    for b in range(m):
-        for i in range(n):
-            buf[i] = 0.0
-        buf_offset = 0.0
-        col_update(X, st.unpen[b], -1.0, st.mean[st.unpen[b]], buf, &buf_offset)
-        for a in range(m):
-            st.unpen_gram[a * m + b] = (col_dot(X, st.unpen[a], w, buf) / n
-                                        + buf_offset * st.mean[st.unpen[a]])
-    ldl_factor(st.unpen_gram, st.unpen_ldl, m)
-    return 0
+include "_state.pxi"
 
 
 cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating* w,
