@@ -54,7 +54,8 @@ from cython cimport floating
 import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
-                              col_dot, cols_dot, col_update, col_moments, col_nnz, _dot)
+                              col_dot, cols_dot, col_update, col_update_f64, col_moments,
+                              col_nnz, _dot)
 
 cdef extern from *:
     """
@@ -162,6 +163,11 @@ cdef struct State:
     double drift_move
     double r_norm
     double* raw_norm     # ||x_j||_W, uncentred
+    double max_raw_norm
+    # the certificate's bound on ||r(beta)||_W^2: (sqrt(wr2) + drift)^2 after a settle; for
+    # float32 data, after a recomputation, the residual's squared norm in float64
+    double primal_r2
+    double* r64          # n, float32 data only: the recomputed residual in float64
     double null_obj
     # the references of the bound test: the true residuals (offset folded) and every s_j
     # of the last N_REF full passes, a ring; unused slots are zero
@@ -173,7 +179,7 @@ cdef struct State:
     double* ref_coef     # N_REF: c, the combination of the references nearest r
     Py_ssize_t n_ref     # references stored
     Py_ssize_t ref_next  # the slot the next one takes
-    double ref_dist      # upper bound on ||r - sum_k c_k ref_k||_W (last recompute_residual)
+    double ref_dist      # upper bound on ||r - sum_k c_k ref_k||_W (last settle_residual)
     double* col_norm     # sqrt(sq_norm)
     Py_ssize_t nnz       # stored entries of X, the cost of one full pass
     Py_ssize_t* cand     # p, scratch: the features the bound test could not clear
@@ -263,10 +269,13 @@ cdef void settle_residual(floating* r, const floating* y, const floating* w, Sta
     st.drift_steps = 0
     st.drift_move = 0.0
     st.r_norm = sqrt(a)
+    st.primal_r2 = (st.r_norm + st.drift) ** 2
     if not to_references:
         return
     # c = (R^T W R)^+ R^T W r, the nearly dependent references dropped by the factor
-    ldl_factor(st.ref_gram, st.ref_ldl, N_REF)
+    # (a pivot below sqrt((n + 4) u) of its diagonal entry: the references are too close
+    # for their difference to be known to better than the allowance below)
+    ldl_factor(st.ref_gram, st.ref_ldl, N_REF, sqrt((n + 4) * ROUNDOFF))
     for k in range(N_REF):
         st.ref_coef[k] = proj[k]
     ldl_solve(st.ref_ldl, N_REF, st.ref_coef)
@@ -288,19 +297,40 @@ cdef void settle_residual(floating* r, const floating* y, const floating* w, Sta
 cdef void recompute_residual(const Design* X, const floating* yc, const floating* w,
                             floating* r, const floating* beta, State* st) noexcept nogil:
     # r = yc - X_c beta from scratch (O(n + nnz of the non-zero columns)), then its sums and
-    # its distance to the reference residual: the certificate is that of the returned
-    # coefficients, whatever rounding r gathered
+    # its distance to the references: the certificate is that of the returned coefficients,
+    # whatever rounding the running residual gathered. Float32 data: computed in float64
+    # (st.r64), whose squared norm is the primal's, then rounded into r (the dual point)
     cdef Py_ssize_t i, j
-    for i in range(st.n):
-        r[i] = yc[i]
-    st.offset = 0.0
-    for j in range(st.p):
-        if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
-            col_update(X, j, beta[j], st.mean[j], r, &st.offset)
-    settle_residual(r, yc, w, st, True)
-    # the recomputed residual is the reference point: its own rounding is not counted
-    # (as for every quantity computed once from the data)
+    cdef double offset = 0.0, acc = 0.0, value
+    if floating is float:
+        for i in range(st.n):
+            st.r64[i] = yc[i]
+        for j in range(st.p):
+            if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
+                col_update_f64(X, yc, j, beta[j], st.mean[j], st.r64, &offset)
+        for i in range(st.n):
+            value = st.r64[i] + offset
+            acc += (1.0 if w == NULL else w[i]) * value * value
+            r[i] = <floating> value
+        st.offset = 0.0
+    else:
+        for i in range(st.n):
+            r[i] = yc[i]
+        st.offset = 0.0
+        for j in range(st.p):
+            if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
+                col_update(X, j, beta[j], st.mean[j], r, &st.offset)
+    # the recomputed residual is the reference point: its own rounding is not counted in
+    # float64 (as for every quantity computed once from the data)
     st.drift = 0.0
+    st.drift_steps = 0
+    st.drift_move = 0.0
+    settle_residual(r, yc, w, st, True)
+    st.drift = 0.0
+    if floating is float:
+        st.primal_r2 = acc
+    else:
+        st.primal_r2 = st.wr2
 
 
 include "_gram.pxi"
@@ -384,14 +414,21 @@ cdef double ws_objective(const State* st, const Penalty* pen, double lam,
 
 
 cdef double duality_gap(const State* st, const Penalty* pen, double lam,
-                        const floating* beta, bint all_features, double drift) noexcept nogil:
+                        const floating* beta, bint all_features, bint certified) noexcept nogil:
     # P(beta) - D(t W r / n) over the working set (restricted problem) or all features;
-    # uses grad[] as last computed and the running residual sums, and allows for a drift
-    # of r from the residual of beta (st.drift for a certificate; 0 for an estimate)
+    # uses grad[] as last computed and the residual sums. Certified: the primal takes the
+    # bound on ||r(beta)||_W^2 (primal_r2, allowing for the drift of r from beta's
+    # residual); otherwise an estimate from wr2
     cdef Py_ssize_t idx, j, count = st.p if all_features else st.n_ws
     cdef double a = pen.l1_ratio, alpha, kappa, s, t = 1.0
-    # the residual of beta is within drift of r: ||r(beta)||_W <= sqrt(wr2) + drift
-    cdef double primal = 0.5 * (sqrt(max(st.wr2, 0.0)) + drift) ** 2 / st.n, dual
+    cdef double primal, dual
+    if certified:
+        # (the float64 rounding of the sums themselves, ~sqrt(n) u of them, is not
+        # counted: a worst-case allowance of n u would put tol = 1e-13 out of reach at
+        # n = 300 while the largest understatement measured was 3e-15 of P(0))
+        primal = 0.5 * st.primal_r2 / st.n
+    else:
+        primal = 0.5 * max(st.wr2, 0.0) / st.n
     cdef double n = st.n
     # primal penalty and the largest feasible scaling of the dual point
     for idx in range(count):
@@ -539,7 +576,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             exact = (sqrt(st.wr2) + 0.5 * st.drift) * st.drift <= 0.01 * target * st.n
             compute_grads(X, w, r, st, False)
         # (an estimate when the residual will be recomputed)
-        gap = duality_gap(st, pen, lam, beta, False, st.drift if exact else 0.0)
+        gap = duality_gap(st, pen, lam, beta, False, exact)
         if gap > 0.5 * target and epochs < opts.max_epochs and last_change > 0.0:
             # tighten the inner tolerance by the factor the gap still has to fall (under
             # linear convergence the gap and the largest coordinate decrease fall
@@ -564,7 +601,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             next_newton = st.newton.wait
             continue
         if added == 0:
-            gap = duality_gap(st, pen, lam, beta, False, st.drift)
+            gap = duality_gap(st, pen, lam, beta, False, True)
             if gap <= target:
                 status = CONVERGED
                 break
@@ -577,7 +614,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         save_reference(r, w, st)
         st.strong_valid = False
         passes += 1
-        gap = duality_gap(st, pen, lam, beta, True, st.drift)
+        gap = duality_gap(st, pen, lam, beta, True, True)
         if gap <= target:
             status = CONVERGED
             break

@@ -137,6 +137,25 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
         offset[0] += delta * mean
 
 
+cdef inline void col_update_f64(const Design* X, const floating* like, Py_ssize_t j,
+                                double delta, double mean, double* r,
+                                double* offset) noexcept nogil:
+    """(r + offset) -= delta * (X[:, j] - mean) into a float64 vector, whatever X's dtype
+    (the residual of a certificate for float32 data, computed without float32 rounding).
+    ``like``: any array of X's dtype (it selects the specialization; not read)."""
+    cdef const floating* x
+    cdef Py_ssize_t i, k
+    if Design is DenseDesign:
+        x = (<const floating*> X.data) + j * X.ld
+        for i in range(X.n_samples):
+            r[i] -= delta * (x[i] - mean)
+    else:
+        x = <const floating*> X.data
+        for k in range(X.indptr[j], X.indptr[j + 1]):
+            r[X.indices[k]] -= delta * x[k]
+        offset[0] += delta * mean
+
+
 cdef inline void col_moments(const Design* X, Py_ssize_t j, const floating* w,
                              bint center, double* mean, double* sq_norm,
                              double* raw_sq_norm) noexcept nogil:

@@ -8,8 +8,8 @@
 #     s_k -= G_kj delta   for every slotted feature k,   G_kj = x_ck^T W x_cj / n,
 #
 # so a move costs O(slots) instead of O(nnz_j), and a coordinate that stays put costs
-# nothing. The residual goes stale during the epochs: every certificate recomputes it
-# from beta first (recompute_residual), in either mode. A Gram entry costs a column dot,
+# nothing. The residual goes stale during the epochs: in this mode every certificate
+# recomputes it from beta first (recompute_residual). A Gram entry costs a column dot,
 # so the mode is switched on (per working set) only when an epoch costs at most half as
 # much and the epochs it saves pay for the entries of the features that enter.
 

@@ -53,16 +53,17 @@ cdef inline double kkt_violation(double s, double alpha, double lo, double hi) n
 # small dense linear algebra for the unpenalized block
 # ---------------------------------------------------------------------------------
 
-cdef void ldl_factor(const double* G, double* F, Py_ssize_t m) noexcept nogil:
+cdef void ldl_factor(const double* G, double* F, Py_ssize_t m, double rtol=1e-13) noexcept nogil:
     # G = L D L^T for symmetric PSD G; a pivot that is (numerically) dependent on the
-    # previous columns gets D = 0 and is left out of the solves
+    # previous columns (below rtol of its diagonal entry) gets D = 0 and is left out of the
+    # solves
     cdef Py_ssize_t i, k, l
     cdef double d, acc
     for k in range(m):
         d = G[k * m + k]
         for i in range(k):
             d -= F[k * m + i] * F[k * m + i] * F[i * m + i]
-        if d <= 1e-13 * G[k * m + k] or d <= 0.0:
+        if d <= rtol * G[k * m + k] or d <= 0.0:
             d = 0.0
         F[k * m + k] = d
         for l in range(k + 1, m):

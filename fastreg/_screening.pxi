@@ -55,7 +55,7 @@ cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* 
                             State* st, const Penalty* pen, double alpha_scale,
                             double strong_scale) noexcept nogil:
     # KKT check of the features outside the working set without a full pass, right after
-    # recompute_residual. s_j is linear in the residual, and every reference residual
+    # settle_residual (or recompute_residual) with its distance to the references. s_j is linear in the residual, and every reference residual
     # ref_k comes with its s_j(ref_k); with c the combination of the references nearest
     # r and e = r - sum_k c_k ref_k (settle_residual),
     #     |s_j| <= |sum_k c_k s_j(ref_k)| + |x_cj^T W e| / n
@@ -73,16 +73,21 @@ cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* 
     # |s_j| > strong_scale v_j, with s_j exact for the features checked and estimated by
     # sum_k c_k s_j(ref_k) for the others.
     cdef Py_ssize_t j, k, idx, n_cand = 0, cost = 0, added = 0
-    cdef double thresh, est, dr = st.ref_dist / sqrt(st.n), slack = 0.0
+    cdef double thresh, est, dr = st.ref_dist / sqrt(st.n), slack = 0.0, cnorm
     cdef const double* c = st.ref_coef
     cdef const double* g
     if st.n_ref == 0:
         st.strong_valid = False
         return -1
-    # rounding of sum_k c_k s_j(ref_k): at most N_REF u sum_k |c_k| max_j |s_j(ref_k)|
+    # rounding of sum_k c_k s_j(ref_k): at most N_REF u sum_k |c_k| max_j |s_j(ref_k)|,
+    # and that of each s_j(ref_k) itself (a column dot and the centring term, at most
+    # 2 (n + 2) u ||x_j||_W ||ref_k||_W / n), amplified by |c_k|
+    cnorm = 0.0
     for k in range(N_REF):
         slack += fabs(c[k]) * st.ref_max[k]
-    slack *= N_REF * ROUNDOFF
+        cnorm += fabs(c[k]) * sqrt(st.ref_gram[k * N_REF + k])
+    slack = (N_REF * ROUNDOFF * slack
+             + 2.0 * (st.n + 2) * ROUNDOFF * st.max_raw_norm * cnorm / st.n)
     st.n_strong = 0
     for j in range(st.p):
         if st.flags[j] & (IN_WS | CONSTANT):
@@ -92,7 +97,8 @@ cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* 
         est = 0.0
         for k in range(N_REF):
             est += c[k] * g[k]
-        if fabs(est) + st.col_norm[j] * dr + slack >= thresh * (1.0 - 1e-12):
+        # (written so that a NaN anywhere leaves the feature uncleared)
+        if not (fabs(est) + st.col_norm[j] * dr + slack < thresh * (1.0 - 1e-12)):
             st.cand[n_cand] = j
             n_cand += 1
             cost += col_nnz(X, j)

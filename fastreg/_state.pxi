@@ -5,7 +5,7 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.mean); free(st.sq_norm); free(st.grad); free(st.yc_dot); free(st.flags)
     free(st.ws); free(st.unpen); free(st.unpen_gram); free(st.unpen_ldl)
     free(st.unpen_work)
-    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.raw_norm)
+    free(st.r_ref); free(st.grad_ref); free(st.ref_gram); free(st.col_norm); free(st.raw_norm); free(st.r64)
     free(st.cand); free(st.strong)
     free(st.fixed)
     gram_free(&st.gram)
@@ -42,6 +42,9 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.ref_dist = INFINITY
     st.col_norm = <double*> malloc(p * sizeof(double))
     st.raw_norm = <double*> malloc(p * sizeof(double))
+    st.max_raw_norm = 0.0
+    st.primal_r2 = 0.0
+    st.r64 = <double*> malloc(n * sizeof(double)) if floating is float else NULL
     st.nnz = 0
     st.cand = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.strong = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
@@ -77,11 +80,13 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
             or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
             or st.r_ref == NULL or st.grad_ref == NULL or st.ref_gram == NULL
             or st.col_norm == NULL or st.raw_norm == NULL
+            or (floating is float and st.r64 == NULL)
             or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
         st.raw_norm[j] = sqrt(n * raw)
+        st.max_raw_norm = max(st.max_raw_norm, st.raw_norm[j])
         if st.sq_norm[j] <= CONSTANT_RTOL * CONSTANT_RTOL * st.mean[j] * st.mean[j]:
             st.sq_norm[j] = 0.0
             st.flags[j] |= CONSTANT
