@@ -724,7 +724,8 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             lam = lambdas[k]
             report.n_epochs[k] = solve_lambda(
                 X, yc, w, r, beta, &st, pen, opts, lam, lam_prev,
-                lambdas[k + 1] if k + 1 < n_lambdas else lam, &report.dual_gap[k], &report.n_passes[k], &report.status[k])
+                lambdas[k + 1] if k + 1 < n_lambdas else lam, &report.dual_gap[k],
+                &report.n_passes[k], &report.status[k])
             lam_prev = lam
             # every non-zero is in the working set or fixed (coefs came zero-filled)
             b0 = ymean

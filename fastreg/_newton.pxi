@@ -92,7 +92,8 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
         j = nw.idx[a]
         alpha = lam * l1 * pen.factor[j]
         kappa = lam * (1.0 - l1) * pen.factor[j]
-        old[a] = current_grad(X, j, w, r, st) - (alpha if beta[j] > 0.0 else -alpha) - kappa * beta[j]
+        old[a] = (current_grad(X, j, w, r, st) - (alpha if beta[j] > 0.0 else -alpha)
+                  - kappa * beta[j])
         for b in range(m):
             H[a * m + b] = <float> g.G[g.slot[j] * g.cap + g.slot[nw.idx[b]]]
         H[a * m + a] += <float> kappa

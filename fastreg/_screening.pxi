@@ -55,9 +55,10 @@ cdef Py_ssize_t bound_check(const Design* X, const floating* w, const floating* 
                             State* st, const Penalty* pen, double alpha_scale,
                             double strong_scale) noexcept nogil:
     # KKT check of the features outside the working set without a full pass, right after
-    # settle_residual (or recompute_residual) with its distance to the references. s_j is linear in the residual, and every reference residual
-    # ref_k comes with its s_j(ref_k); with c the combination of the references nearest
-    # r and e = r - sum_k c_k ref_k (settle_residual),
+    # settle_residual (or recompute_residual) measured r against the references. s_j is
+    # linear in the residual, and every reference residual ref_k comes with its
+    # s_j(ref_k); with c the combination of the references nearest r and
+    # e = r - sum_k c_k ref_k (settle_residual),
     #     |s_j| <= |sum_k c_k s_j(ref_k)| + |x_cj^T W e| / n
     #           <= |sum_k c_k s_j(ref_k)| + col_norm_j * ||e||_W / sqrt(n)   (Cauchy-Schwarz),
     # so a feature whose bound is below its threshold lam a v_j satisfies its KKT
