@@ -322,7 +322,6 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
                 col_update(X, j, beta[j], st.mean[j], r, &st.offset)
     # the recomputed residual is the reference point: its own rounding is not counted in
     # float64 (as for every quantity computed once from the data)
-    st.drift = 0.0
     st.drift_steps = 0
     st.drift_move = 0.0
     settle_residual(r, yc, w, st, True)

@@ -242,6 +242,18 @@ ctypedef fused index_t:
     int64_t
 
 
+cdef void _fill_rows(CSRRows* c, const double[::1] data, const double[::1] mean,
+                     const double[::1] row_scale, const double[::1, :] Q0, Py_ssize_t n,
+                     Py_ssize_t n_cols):
+    # the fields the two index widths share (the caller sets indices and indptr)
+    c.data = &data[0] if data.shape[0] else NULL
+    c.mean = &mean[0] if n_cols else NULL
+    c.row_scale = &row_scale[0] if n else NULL
+    c.Q0 = &Q0[0, 0] if Q0.shape[1] and n else NULL
+    c.k0 = Q0.shape[1] if n else 0
+    c.n_rows, c.n_cols = n, n_cols
+
+
 def csr_operator(const double[::1] data not None, const index_t[::1] indices not None,
                  const index_t[::1] indptr not None, Py_ssize_t n_cols, *,
                  const double[::1] mean not None, const double[::1] row_scale not None,
@@ -257,28 +269,16 @@ def csr_operator(const double[::1] data not None, const index_t[::1] indices not
     if data.shape[0] and (np.min(np.asarray(indices)) < 0 or np.max(np.asarray(indices)) >= n_cols):
         raise ValueError("csr_operator: column indices out of range")
     cdef Operator op = Operator.__new__(Operator)
-    cdef CSRRows32* c32 = &op.csr32
-    cdef CSRRows64* c64 = &op.csr64
     if index_t is int32_t:
         op.kind = CSR32
-        c32.data = &data[0] if data.shape[0] else NULL
-        c32.indices = &indices[0] if indices.shape[0] else NULL
-        c32.indptr = &indptr[0]
-        c32.mean = &mean[0] if n_cols else NULL
-        c32.row_scale = &row_scale[0] if n else NULL
-        c32.Q0 = &Q0[0, 0] if Q0.shape[1] and n else NULL
-        c32.k0 = Q0.shape[1] if n else 0
-        c32.n_rows, c32.n_cols = n, n_cols
+        op.csr32.indices = &indices[0] if indices.shape[0] else NULL
+        op.csr32.indptr = &indptr[0]
+        _fill_rows(&op.csr32, data, mean, row_scale, Q0, n, n_cols)
     else:
         op.kind = CSR64
-        c64.data = &data[0] if data.shape[0] else NULL
-        c64.indices = &indices[0] if indices.shape[0] else NULL
-        c64.indptr = &indptr[0]
-        c64.mean = &mean[0] if n_cols else NULL
-        c64.row_scale = &row_scale[0] if n else NULL
-        c64.Q0 = &Q0[0, 0] if Q0.shape[1] and n else NULL
-        c64.k0 = Q0.shape[1] if n else 0
-        c64.n_rows, c64.n_cols = n, n_cols
+        op.csr64.indices = &indices[0] if indices.shape[0] else NULL
+        op.csr64.indptr = &indptr[0]
+        _fill_rows(&op.csr64, data, mean, row_scale, Q0, n, n_cols)
     op.n_rows, op.n_cols = n, n_cols
     op.arrays = (data, indices, indptr, mean, row_scale, Q0)
     op.work = np.zeros(max(Q0.shape[1], 1))

@@ -78,8 +78,9 @@ def test_bound_test_certificates_mixed_scales(dtype, layout, weighted, l1_ratio)
 
 @pytest.mark.parametrize("layout", ["F", "csc"])
 def test_bound_test_with_nearly_identical_references(layout):
-    # a warm start next to the null model: the two references differ by ~1e-7, their 2x2
-    # system is nearly singular and the combination coefficients reach ~1e4
+    # a warm start next to the null model: the first two references differ by ~1e-7 (the
+    # fit drops the older one below sqrt((n + 4) u) of its pivot; without that rule the
+    # combination coefficients reached ~1e4 and inflated the distance's allowance)
     X, y = mixed_scale_problem(np.float64, layout, seed=3)
     init = 1e-9 * np.random.default_rng(4).standard_normal(X.shape[1])
     res = enet_path(X, y, n_lambdas=30, lambda_min_ratio=1e-2, tol=1e-8, coef_init=init)
