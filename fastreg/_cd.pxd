@@ -26,6 +26,8 @@ cdef struct SolverOptions:
     double tol               # stop when duality gap <= tol * null objective
     Py_ssize_t max_epochs    # sweeps over the working set allowed per lambda
     bint fit_intercept       # unpenalized intercept, by (implicit) centring
+    bint plain_warm_start    # start each lambda at the last solution, not at the secant
+                             # through the last two (the predictor, _predict.pxi)
 
 
 cdef struct PathReport:

@@ -81,6 +81,7 @@ cdef enum:
     IN_WS = 1            # in the working set
     UNPENALIZED = 2      # v_j = 0 and unbounded: fitted by the exact block step
     CONSTANT = 4         # centred column is zero: b_j sits at clip(0, lower, upper)
+    PREDICTED = 8        # met by the predictor's sweep (_predict.pxi), cleared after it
 
 # a column is constant when its centred norm is below this fraction of |mean| * sqrt(n)
 # (rounding of the two-pass moments in float64 is ~1e-16 of it; a real feature such as a
@@ -96,6 +97,11 @@ cdef double ANDERSON_RIDGE = 1e-10
 # residuals of the last full passes kept as references of the bound test (_screening.pxi)
 cdef enum:
     N_REF = 2
+# the smallest inner tolerance (relative to the target) a lambda hands to the next
+cdef double INNER_RATIO_FLOOR = 1e-6
+# the path's predictor (_predict.pxi) always runs below this many samples
+cdef enum:
+    SHORT_SWEEP = 4096
 # unit roundoff of double and of float
 cdef double ROUNDOFF = 1.12e-16
 cdef double ROUNDOFF32 = 5.97e-8
@@ -110,6 +116,18 @@ cdef struct Anderson:
     double* gram         # K x K, U^T U (+ ridge)
     double* ldl          # K x K, its factor
     double* coef         # K, the extrapolation weights
+
+
+cdef struct Secant:
+    # the path's predictor (_predict.pxi): the last lambda's residual and support
+    bint valid           # r_prev, support and drift describe the previous solution
+    double* r_prev       # n, its residual (offset folded)
+    double r_prev_norm   # ||r_prev||_W
+    double drift         # st.drift when it was stored
+    Py_ssize_t recomputes  # st.recomputes then (a recomputation breaks the chain)
+    Py_ssize_t* support  # its non-zero features (the penalized, non-constant ones)
+    Py_ssize_t* next_support  # p scratch: this lambda's, swapped in
+    Py_ssize_t n_support
 
 
 cdef struct GramCache:
@@ -159,6 +177,7 @@ cdef struct State:
     # drift_steps column updates moved beta by drift_move = sum |delta_j| ||x_j||_W, from a
     # residual of norm r_norm (see settle_residual)
     double drift
+    Py_ssize_t recomputes    # recompute_residual calls: each restarts the drift from 0
     Py_ssize_t drift_steps
     double drift_move
     double r_norm
@@ -197,6 +216,7 @@ cdef struct State:
     Py_ssize_t last_epochs   # epochs the previous lambda took
     double inner_ratio       # its final inner tolerance / target
     Anderson acc
+    Secant sec
 
 
 include "_penalty.pxi"
@@ -326,6 +346,7 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
     st.drift_move = 0.0
     settle_residual(r, yc, w, st, True)
     st.drift = 0.0
+    st.recomputes += 1
     if floating is float:
         st.primal_r2 = acc
     else:
@@ -505,7 +526,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef double inner_tol = target * min(1.0, 2.0 * st.inner_ratio), last_change, gap
     # moves of a few units in the last place of the dtype are rounding, not progress
     cdef double eps = 1.2e-7 if floating is float else 2.3e-16
-    cdef double noise = eps * eps * st.null_obj
+    cdef double noise = eps * eps * st.null_obj, last_gap = INFINITY
     cdef int status
     cdef bint exact
 
@@ -598,12 +619,19 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             anderson_reset(st)
             ws_epochs = 0
             next_newton = st.newton.wait
+            last_gap = INFINITY
             continue
         if added == 0:
             gap = duality_gap(st, pen, lam, beta, False, True)
             if gap <= target:
                 status = CONVERGED
                 break
+            # CD went down to a tighter inner tolerance on the same working set and the
+            # certificate did not improve: it is moving rounding (large coefficients on
+            # small or off-centre columns keep last_change above `noise`)
+            if gap >= last_gap:
+                last_change = 0.0
+            last_gap = gap
             if epochs < opts.max_epochs and last_change > 0.0:
                 # the rest is cleared: only the working-set problem needs more epochs
                 inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
@@ -629,13 +657,19 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             anderson_reset(st)
             ws_epochs = 0
             next_newton = st.newton.wait
+            last_gap = INFINITY
         gram_choose(X, w, r, beta, st, True)
     st.last_epochs = epochs
-    st.inner_ratio = inner_tol / target if target > 0.0 else 1.0
+    # (floored: a lambda that ended at the rounding floor must not start the next one
+    # below CD's reach)
+    st.inner_ratio = max(inner_tol / target, INNER_RATIO_FLOOR) if target > 0.0 else 1.0
     gap_out[0] = gap
     passes_out[0] = passes
     status_out[0] = status
     return epochs
+
+
+include "_predict.pxi"
 
 
 cdef int enet_path(const Design* X, const floating* y, const floating* w,
@@ -744,6 +778,11 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 report.dev_ratio[k] = 1.0 - 0.5 * st.wr2 / n / st.null_obj
             else:
                 report.dev_ratio[k] = 0.0
+            # the next lambda starts from the secant through this solution and the last
+            if k + 1 < n_lambdas and not opts.plain_warm_start:
+                predict_next(X, yc, w, r, beta, &st, pen,
+                             coefs + (k - 1) * p if k > 0 else NULL,
+                             lambdas[k - 1] if k > 0 else lam, lam, lambdas[k + 1])
     state_free(&st)
     free(yc); free(r); free(beta)
     return err
@@ -763,7 +802,7 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
                const double[::1] penalty_factor, const double[::1] lower_bounds,
                const double[::1] upper_bounds, double l1_ratio, double[::1] lambdas,
                bint lambdas_relative, const floating[::1] coef_init, double tol,
-               Py_ssize_t max_epochs, bint fit_intercept):
+               Py_ssize_t max_epochs, bint fit_intercept, bint plain_warm_start):
     cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0]
     dtype = np.float32 if floating is float else np.float64
     # zeros (pages the OS zero-fills when first touched, untouched ones cost nothing),
@@ -793,6 +832,7 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
     opts.tol = tol
     opts.max_epochs = max_epochs
     opts.fit_intercept = fit_intercept
+    opts.plain_warm_start = plain_warm_start
     report.intercept = &intercept[0] if K else NULL
     report.dual_gap = &dual_gap[0] if K else NULL
     report.dev_ratio = &dev_ratio[0] if K else NULL
@@ -817,7 +857,7 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
                     const double[::1] upper_bounds not None,
                     double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
                     const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
-                    bint fit_intercept):
+                    bint fit_intercept, bint plain_warm_start=False):
     """Path on a Fortran-ordered dense X (used in place). Arguments as for `enet_path`."""
     cdef DenseDesign design
     design.data = &X[0, 0]
@@ -826,7 +866,7 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
     design.n_features = X.shape[1]
     return _run(&design, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                 l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                fit_intercept)
+                fit_intercept, plain_warm_start)
 
 
 def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices not None,
@@ -838,7 +878,7 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
                   const double[::1] upper_bounds not None,
                   double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
                   const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
-                  bint fit_intercept):
+                  bint fit_intercept, bint plain_warm_start=False):
     """Path on a CSC matrix given by its arrays (used in place, no duplicate entries)."""
     cdef CSCDesign32 d32
     cdef CSCDesign64 d64
@@ -851,7 +891,7 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
         d32.n_features = indptr.shape[0] - 1
         return _run(&d32, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                    fit_intercept)
+                    fit_intercept, plain_warm_start)
     else:
         d64.data = values
         d64.indices = &indices[0] if indices.shape[0] else NULL
@@ -860,4 +900,4 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
         d64.n_features = indptr.shape[0] - 1
         return _run(&d64, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                    fit_intercept)
+                    fit_intercept, plain_warm_start)

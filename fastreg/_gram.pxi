@@ -152,6 +152,32 @@ cdef void gram_pull(State* st) noexcept nogil:
         st.grad[j] = st.gram.grad[st.gram.slot[j]]
 
 
+cdef void ws_counts(const Design* X, const floating* beta, const State* st, double* ws_nnz,
+                    Py_ssize_t* moving, Py_ssize_t* new) noexcept nogil:
+    # the working set's stored entries, its features that move in an epoch (non-zero or
+    # unpenalized), and those without a slot in the Gram matrix
+    cdef Py_ssize_t idx, j
+    ws_nnz[0] = 0.0
+    moving[0] = 0
+    new[0] = 0
+    for idx in range(st.n_ws):
+        j = st.ws[idx]
+        ws_nnz[0] += col_nnz(X, j)
+        if beta[j] != 0.0 or st.flags[j] & UNPENALIZED:
+            moving[0] += 1
+        if st.gram.slot[j] < 0:
+            new[0] += 1
+
+
+cdef inline double epoch_cost(double ws_nnz, Py_ssize_t moving, Py_ssize_t n_ws,
+                              double slots, bint covariance) noexcept nogil:
+    # an epoch from the residual: one column dot per feature, one update per move;
+    # in covariance mode (slots: the Gram matrix's): one slot update per move
+    if covariance:
+        return n_ws + moving * slots
+    return ws_nnz + moving * (ws_nnz / max(n_ws, 1))
+
+
 cdef void gram_choose(const Design* X, const floating* w, const floating* r,
                       const floating* beta, State* st, bint grads_exact) noexcept nogil:
     # covariance mode for the current working set when its epochs are cheaper by half and
@@ -159,22 +185,14 @@ cdef void gram_choose(const Design* X, const floating* w, const floating* r,
     # Called whenever the working set changed, with r exact (and grad[] exact on the
     # working set when grads_exact).
     cdef GramCache* g = &st.gram
-    cdef Py_ssize_t idx, j, moving = 0, new = 0
-    cdef double ws_nnz = 0.0, residual_epoch, covariance_epoch, build, slots
-    for idx in range(st.n_ws):
-        j = st.ws[idx]
-        ws_nnz += col_nnz(X, j)
-        if beta[j] != 0.0 or st.flags[j] & UNPENALIZED:
-            moving += 1
-        if g.slot[j] < 0:
-            new += 1
+    cdef Py_ssize_t moving, new
+    cdef double ws_nnz, residual_epoch, covariance_epoch, build, slots
+    ws_counts(X, beta, st, &ws_nnz, &moving, &new)
     if g.n_slots + new > g.max_slots:
         new = st.n_ws
     slots = g.n_slots + new if g.n_slots + new <= g.max_slots else st.n_ws
-    # an epoch from the residual: one column dot per feature, one update per move;
-    # in covariance mode: one slot update per move
-    residual_epoch = ws_nnz + moving * (ws_nnz / max(st.n_ws, 1))
-    covariance_epoch = st.n_ws + moving * slots
+    residual_epoch = epoch_cost(ws_nnz, moving, st.n_ws, slots, False)
+    covariance_epoch = epoch_cost(ws_nnz, moving, st.n_ws, slots, True)
     build = new * (st.n + ws_nnz)
     # (the entries serve the following lambdas too: weigh them against three lambdas'
     # worth of epochs, each lambda taking as many as the last one did)

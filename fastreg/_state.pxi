@@ -9,6 +9,7 @@ cdef void state_free(State* st) noexcept nogil:
     free(st.col_norm); free(st.raw_norm); free(st.r64)
     free(st.cand); free(st.strong)
     free(st.fixed)
+    free(st.sec.r_prev); free(st.sec.support); free(st.sec.next_support)
     gram_free(&st.gram)
     newton_free(&st.newton)
     free(st.acc.history); free(st.acc.gram); free(st.acc.ldl); free(st.acc.coef)
@@ -53,6 +54,12 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.n_strong = 0
     st.strong_valid = False
     st.n_fixed = 0
+    st.recomputes = 0
+    st.sec.valid = False
+    st.sec.n_support = 0
+    st.sec.r_prev = <double*> malloc(n * sizeof(double))
+    st.sec.support = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    st.sec.next_support = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.last_epochs = 0
     st.inner_ratio = 1.0
     st.newton.cap = 0
@@ -60,8 +67,6 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.newton.H = NULL
     st.newton.vec = NULL
     st.newton.idx = NULL
-    if gram_init(&st.gram, n, p) != 0:
-        return -1
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0
@@ -76,13 +81,18 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.acc.gram = <double*> malloc(ANDERSON_K * ANDERSON_K * sizeof(double))
     st.acc.ldl = <double*> malloc(ANDERSON_K * ANDERSON_K * sizeof(double))
     st.acc.coef = <double*> malloc(ANDERSON_K * sizeof(double))
+    # (last: every pointer state_free frees is set by now, whatever fails)
+    if gram_init(&st.gram, n, p) != 0:
+        return -1
     if (st.mean == NULL or st.sq_norm == NULL or st.grad == NULL or st.yc_dot == NULL
             or st.flags == NULL or st.ws == NULL or st.unpen == NULL
             or st.acc.gram == NULL or st.acc.ldl == NULL or st.acc.coef == NULL
             or st.r_ref == NULL or st.grad_ref == NULL or st.ref_gram == NULL
             or st.col_norm == NULL or st.raw_norm == NULL
             or (floating is float and st.r64 == NULL)
-            or st.cand == NULL or st.strong == NULL or st.fixed == NULL):
+            or st.cand == NULL or st.strong == NULL or st.fixed == NULL
+            or st.sec.r_prev == NULL or st.sec.support == NULL
+            or st.sec.next_support == NULL):
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)

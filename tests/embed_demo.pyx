@@ -18,7 +18,8 @@ def lasso_at(double[::1, :] X, double[::1] y, double lam):
     cdef Py_ssize_t[::1] epochs = np.zeros(1, dtype=np.intp), passes = np.zeros(1, dtype=np.intp)
     cdef int[::1] status = np.zeros(1, dtype=np.intc)
     cdef Penalty pen = Penalty(l1_ratio=1.0, factor=&f[0], lower=&lo[0], upper=&hi[0])
-    cdef SolverOptions opts = SolverOptions(tol=1e-10, max_epochs=10000, fit_intercept=True)
+    cdef SolverOptions opts = SolverOptions(tol=1e-10, max_epochs=10000, fit_intercept=True,
+                                         plain_warm_start=False)
     cdef PathReport rep
     rep.intercept = &b0[0]; rep.dual_gap = &gap[0]; rep.dev_ratio = &dev[0]
     rep.n_epochs = &epochs[0]; rep.n_passes = &passes[0]; rep.status = &status[0]

@@ -28,12 +28,14 @@ def mixed_scale_problem(dtype, layout, seed=0, n=150, p=400):
     return X, y.astype(dtype)
 
 
-def gap_bounds_everything(X, y, res, l1_ratio, w, extra=0.0):
+def gap_bounds_everything(X, y, res, l1_ratio, w, extra=0.0, *, factor=None, lower=None,
+                          upper=None):
     """Reported gap >= the gain of any single exact coordinate step (independent KKT
     check in float64), and >= P(res) - P(ref) with ref a float64 solve of the same data."""
     X64 = X.astype(np.float64)
     y64 = np.asarray(y, dtype=np.float64)
     ref = enet_path(X64, y64, l1_ratio=l1_ratio, lambdas=res.lambdas, sample_weight=w,
+                    penalty_factor=factor, lower_bounds=lower, upper_bounds=upper,
                     tol=1e-13, max_epochs=10**5, check_convergence=False)
     Xd = X64.toarray() if sp.issparse(X64) else X64
     wn = rescaled(w, len(y64))
@@ -42,12 +44,14 @@ def gap_bounds_everything(X, y, res, l1_ratio, w, extra=0.0):
     for k, lam in enumerate(res.lambdas):
         beta = res.coef[:, k].astype(np.float64)
         b0 = optimal_intercept(X64, y64, beta, w, True)
-        p_res = objective(X64, y64, beta, lam, l1_ratio, w=w, intercept=b0)
-        p_ref = objective(X64, y64, ref.coef[:, k], lam, l1_ratio, w=w, intercept=ref.intercept[k])
+        p_res = objective(X64, y64, beta, lam, l1_ratio, w=w, intercept=b0, factor=factor)
+        p_ref = objective(X64, y64, ref.coef[:, k], lam, l1_ratio, w=w,
+                          intercept=ref.intercept[k], factor=factor)
         gap = res.dual_gap[k] * res.null_objective
         assert p_res - p_ref <= gap + extra * res.null_objective + 1e-13 * res.null_objective, k
         # one exact coordinate step on feature j gains >= v_j^2 / (2 c_j)
-        v = kkt_violation(X64, y64, beta, b0, lam, l1_ratio, w=w)
+        v = kkt_violation(X64, y64, beta, b0, lam, l1_ratio, w=w, factor=factor, lower=lower,
+                          upper=upper)
         c = sq.max() + (1 - l1_ratio) * lam
         assert v * v / (2 * c) <= gap + extra * res.null_objective + 1e-13 * res.null_objective, k
 

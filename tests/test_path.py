@@ -280,7 +280,9 @@ def test_constant_and_zero_columns_and_duplicates():
         gap = np.maximum(res.dual_gap, 1e-15)
         bound = 2 * np.sqrt(gap * res.null_objective / (0.1 * res.lambdas))
         assert np.all(np.abs(res.coef[0] - res.coef[14]) <= bound + 1e-12)
-        assert np.abs(res.coef[0] - res.coef[14])[:4].max() < 1e-4
+        # and a tighter tolerance brings them together (the bound above shrinks with it)
+        tight = enet_path(Xs, y, l1_ratio=0.9, n_lambdas=10, tol=1e-12)
+        assert np.abs(tight.coef[0] - tight.coef[14]).max() < 1e-8
         for k in [2, 9]:
             assert kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], 0.9) < 1e-5
 
