@@ -136,8 +136,9 @@ def ridge_path(X, y, *, lambdas=None, n_lambdas=100, lambda_min_ratio=None, samp
     ----------
     X : (n_samples, n_features) array or scipy sparse matrix, float32 or float64
         Dense X is copied once, to float64 (centring, weighting and the decomposition
-        need it). Sparse X is never densified; its non-zeros are copied to float64 and
-        to a CSR twin for fast products.
+        need it). Sparse X is never densified: CSR X (float64) is used as it is, CSC X
+        transposed once to a float64 CSR twin for fast products; other formats go
+        through CSC.
     y : (n_samples,) targets.
     lambdas : non-negative floats, optional; solved and returned in decreasing order.
     n_lambdas : int, default 100
@@ -176,7 +177,7 @@ def ridge_path(X, y, *, lambdas=None, n_lambdas=100, lambda_min_ratio=None, samp
         initial A^T z, and one per CG certificate; float64 results are certified from
         the bidiagonalization's recurrences without a pass, float32 ones from X).
     """
-    X = v.check_design(X)
+    X = v.check_design(X, sparse_formats=("csc", "csr"))
     n_samples, n_features = X.shape
     dtype = X.dtype
     y = v.check_target(y, n_samples, dtype)

@@ -85,16 +85,41 @@ def krylov_path(red, z, lambdas, target, max_iter):
         k += steps.run(V[-1], AV[-1], max_iter - k)
     alphas, betas, rho_h, theta_h, phi_h = steps.bidiagonal()
     Y = _basis_coefficients(rho_h, theta_h, phi_h)
+    # Gamma = V_k Y ; R -= (A V_k) Y, in place (no (p, L) temporary)
     Gamma = np.empty((p, L), order="F")            # written by the first product
-    for c, products in enumerate(AV):
-        lo, hi = c * chunk, min((c + 1) * chunk, k)
-        Yc = np.asfortranarray(Y[lo:hi])
-        # Gamma (+)= V_c Y_c ; R -= (A V_c) Y_c, in place (no (p, L) temporary)
-        blas.dgemm(1.0, V[c][:, :hi - lo], Yc, beta=float(c > 0), c=Gamma, overwrite_c=True)
-        blas.dgemm(-1.0, products[:, :hi - lo], Yc, beta=1.0, c=R, overwrite_c=True)
+    _combine(V, Y, Gamma, 1.0, overwrite=True)
+    _combine(AV, Y, R, -1.0, overwrite=False)
     H = _gradient_coordinates(alphas, betas, Y, lambdas)
     grad_sq = _gradient_bound(H, p)
     return Gamma, R, grad_sq, k
+
+
+def _combine(blocks, Y, C, sign, overwrite, width=16):
+    """C = sign * B Y (overwrite) or C += sign * B Y, B the columns of the stored blocks
+    (as many as Y has rows), ``width`` rows of Y at a time, each multiplying only the
+    columns from the first one with a non-zero there on: the larger lambdas converge in
+    fewer steps, and their trailing coefficients are zero (`_basis_coefficients`).
+
+    Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero):
+    V Y 16.5 -> 12.2 ms, (A V) Y 5.6 -> 4.4 ms; width 12-32 within 1 ms of each other,
+    (columns of Y in groups, each with its own depth: no gain; BLAS at its best on these
+    shapes is ~33 GFMA/s, the full product ~25).
+    """
+    k, L = Y.shape
+    nonzero = Y != 0
+    # last[l]: 1 + the row of Y[:, l]'s last non-zero (0 if none)
+    last = np.where(nonzero.any(axis=0), k - np.argmax(nonzero[::-1], axis=0), 0)
+    start = 0
+    for block in blocks:
+        for lo in range(0, min(block.shape[1], k - start), width):
+            hi = min(lo + width, block.shape[1], k - start)
+            first = start + lo == 0 and overwrite
+            # the columns from l0 on: Y[start + lo:, l] = 0 for every l < l0
+            l0 = 0 if first else int(np.argmax(np.append(last > start + lo, True)))
+            if l0 < L:
+                blas.dgemm(sign, block[:, lo:hi], Y[start + lo:start + hi, l0:],
+                           beta=0.0 if first else 1.0, c=C[:, l0:], overwrite_c=True)
+        start += block.shape[1]
 
 
 def _basis_coefficients(rho_h, theta_h, phi_h):

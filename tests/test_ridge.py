@@ -52,7 +52,7 @@ LAMBDAS = np.array([3.0, 0.3, 0.03, 0.003])
 # the solution
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
 @pytest.mark.parametrize("shape", [(30, 50), (50, 20)], ids=["n<p", "n>p"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
@@ -74,8 +74,8 @@ def test_matches_normal_equations(solver, layout, shape, fit_intercept, weighted
         assert gap <= res.dual_gap[k] * res.null_objective + 1e-13 * res.null_objective
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_penalty_factors_constant_columns_and_unpenalized_features(sparse):
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
+def test_penalty_factors_constant_columns_and_unpenalized_features(layout):
     X, y = make_problem(40, 30, seed=2)
     X[:, 3] = 2.5            # constant: beta = 0, whatever its penalty factor
     X[:, 4] = 0.0
@@ -83,7 +83,7 @@ def test_penalty_factors_constant_columns_and_unpenalized_features(sparse):
     factor = np.random.default_rng(1).uniform(0.5, 2.0, 30)
     factor[[0, 1, 3]] = 0.0  # unpenalized (feature 3 is also constant)
     factor[5] = factor[6]
-    X = to_layout(X, "csc" if sparse else "F")
+    X = to_layout(X, layout)
     w = weights(40, seed=3)
     for solver in SOLVERS:
         res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w, penalty_factor=factor,
@@ -137,10 +137,10 @@ def test_dense_equals_sparse_on_every_route(shape):
     np.testing.assert_allclose(sparse_eigen.df, ref.df, rtol=1e-9)
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_float32_stays_float32(sparse):
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
+def test_float32_stays_float32(layout):
     X, y = make_problem(50, 30, seed=6)
-    X = to_layout(X, "csc" if sparse else "F")
+    X = to_layout(X, layout)
     ref = ridge_path(X, y, n_lambdas=10)
     tols = TOLERANCES[np.float32]
     for solver in ["eigen", "lsqr"]:
@@ -154,6 +154,67 @@ def test_float32_stays_float32(sparse):
         objective64 = [ridge_objective(X, y, ref.coef[:, k], ref.intercept[k], lam)
                        for k, lam in enumerate(ref.lambdas)]
         np.testing.assert_allclose(objective32, objective64, rtol=tols["obj_rtol"])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_csr_and_csc_input_give_the_same_path(dtype, fit_intercept):
+    """CSR X is used as it is, CSC X transposed once (`_krylov.csr_from_csc`): the same
+    reduction, hence the same path, to rounding; a CSR with duplicated entries (not
+    canonical) is summed, on a copy."""
+    X, y = make_problem(70, 120, seed=41, density=0.2)
+    X = X.astype(dtype)
+    w = weights(70, seed=42)
+    paths = [ridge_path(to_layout(X, layout).astype(dtype), y.astype(dtype), sample_weight=w,
+                        fit_intercept=fit_intercept, n_lambdas=15, solver=solver, tol=1e-10,
+                        check_convergence=False)
+             for layout, solver in [("csc", "lsqr"), ("csr", "lsqr"), ("F", "eigen")]]
+    for res in paths[:2]:
+        assert res.coef.dtype == dtype
+        np.testing.assert_allclose(res.lambdas, paths[2].lambdas, rtol=1e-6)
+        np.testing.assert_allclose(res.coef, paths[2].coef, rtol=0,
+                                   atol=1e-5 if dtype == np.float64 else 1e-4)
+    np.testing.assert_allclose(paths[0].coef, paths[1].coef, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(paths[0].dual_gap, paths[1].dual_gap, rtol=1e-9, atol=1e-15)
+    # duplicates: X = A + B, stored as both entries' lists (not canonical)
+    csr = sp.csr_matrix(X)
+    half = csr.copy()
+    half.data = half.data / 2
+    dup = sp.csr_matrix((np.r_[half.data, half.data],
+                         np.r_[half.indices, half.indices],
+                         np.r_[0, np.cumsum(2 * np.diff(half.indptr))]), shape=X.shape)
+    order = np.concatenate([np.r_[a:b, a + half.nnz:b + half.nnz]
+                            for a, b in zip(half.indptr[:-1], half.indptr[1:])])
+    dup = sp.csr_matrix((np.r_[half.data, half.data][order], np.r_[half.indices,
+                         half.indices][order], dup.indptr), shape=X.shape)
+    assert not dup.has_canonical_format
+    before = dup.data.copy()
+    res = ridge_path(dup, y.astype(dtype), sample_weight=w, fit_intercept=fit_intercept,
+                     n_lambdas=15, solver="lsqr", tol=1e-10, check_convergence=False)
+    np.testing.assert_allclose(res.coef, paths[1].coef, rtol=0,
+                               atol=1e-9 if dtype == np.float64 else 1e-6)
+    assert np.array_equal(dup.data, before)                   # the user's X untouched
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_csr_from_csc_and_column_moments_equal_scipy(dtype, index):
+    rng = np.random.default_rng(43)
+    Xd = rng.standard_normal((60, 45)) * (rng.random((60, 45)) < 0.15)
+    Xd[:, 7], Xd[5] = 0.0, 0.0              # an empty column and an empty row
+    X = sp.csc_matrix(Xd.astype(dtype))
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    data, indices, indptr = _krylov.csr_from_csc(X.data, X.indices, X.indptr, X.shape[0])
+    ref = X.astype(np.float64).tocsr()
+    ref.sort_indices()
+    assert data.dtype == np.float64 and indices.dtype == indptr.dtype == index
+    assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
+    assert np.array_equal(data, ref.data)
+    w = weights(60, seed=45)
+    sums, squares = _krylov.column_moments(data, indices, indptr, 45, w)
+    Xd = X.toarray().astype(np.float64)
+    np.testing.assert_allclose(sums, w @ Xd, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(squares, w @ Xd ** 2, rtol=1e-13, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------------------
