@@ -256,13 +256,13 @@ def _path(red, y, grid, solver, tol, max_epochs, want_loo, store_loo, dtype, X,
         if solver == "eigen" and want_loo:
             loo_resid = direct.loo_residuals(z, grid)
     else:
-        Gamma, R, grad_sq, k = krylov_path(red, z, grid, target, max_epochs)
+        Gamma, rss, grad_sq, k = krylov_path(red, z, grid, target, max_epochs)
         epochs[:], passes[:] = k, k + 1
         coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype)
         if dtype == np.float64:
-            # the residuals from the stored products A v_i, the gradients from the
+            # the RSS from the stored products A v_i, the gradients from the
             # bidiagonalization's recurrences (_ridge_krylov): no pass over X
-            rss, gap = np.einsum("ij,ij->j", R, R), certificate_gap(grad_sq, grid)
+            gap = certificate_gap(grad_sq, grid)
         else:       # the coefficients as rounded to X's dtype, from the data
             rss, gap = certificate(red, z, red.rounded_gamma(coef), grid)
         budget_out = np.zeros(L, dtype=bool)

@@ -48,8 +48,8 @@ normal equations, warm-started there, and certified from the data
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas
 
+from fastreg import _krylov
 from fastreg._krylov import GolubKahan
 
 __all__ = ["KRYLOV_MEMORY", "cg_polish", "krylov_path"]
@@ -61,65 +61,64 @@ CHUNK = 128                     # basis vectors per stored block
 def krylov_path(red, z, lambdas, target, max_iter):
     """One Golub-Kahan bidiagonalization for all lambdas, damped LSQR's rotations vectorized.
 
-    Returns (gamma (p_P, L), residuals z - A gamma (n, L), ||A^T r - lam gamma||^2 (L,),
-    iterations); gamma and the residuals Fortran-ordered (one contiguous column per
-    lambda). Stops when every lambda's estimated gap ||A^T r - lam gamma||^2 / (2 lam) is
-    below target / 2 (lam = 0: ||A^T r|| below sqrt(eps) ||A||_F ||r||), at max_iter, or
-    when the stored bases (V and A V) reach KRYLOV_MEMORY. The steps run in compiled code
-    (`_krylov.GolubKahan`), one stored block of CHUNK columns per call.
+    Returns (gamma (p_P, L), Fortran-ordered, RSS ||z - A gamma||^2 (L,),
+    ||A^T r - lam gamma||^2 (L,), iterations). Stops when every lambda's estimated gap
+    ||A^T r - lam gamma||^2 / (2 lam) is below target / 2 (lam = 0: ||A^T r|| below
+    sqrt(eps) ||A||_F ||r||), at max_iter, or when the stored bases (V and A V) reach
+    KRYLOV_MEMORY. The steps run in compiled code (`_krylov.GolubKahan`), one stored block
+    of CHUNK columns per call (the first one has at least L columns: gamma is formed over
+    them, `_krylov.combine_in_place`).
     """
     L, n, p = lambdas.size, red.n, red.p_pen
-    R = np.empty((n, L), order="F")
-    R[:] = z[:, None]
     # the test is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
     steps = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
     if steps.finished and steps.steps == 0:         # A^T z = 0: gamma = 0 for every lambda
-        return np.zeros((p, L), order="F"), R, np.zeros(L), 0
+        return np.zeros((p, L), order="F"), np.full(L, float(z @ z)), np.zeros(L), 0
     max_iter = max(1, min(max_iter, KRYLOV_MEMORY // (8 * (p + n))))
     chunk = min(max_iter, CHUNK)
     V, AV = [], []                  # blocks of the columns v_i and A v_i, Fortran-ordered
     k = 0
     while k < max_iter and not steps.finished:
-        V.append(np.empty((p, chunk), order="F"))
-        AV.append(np.empty((n, chunk), order="F"))
+        V.append(np.empty((p, chunk if V else max(chunk, L)), order="F"))
+        AV.append(np.empty((n, V[-1].shape[1]), order="F"))
         k += steps.run(V[-1], AV[-1], max_iter - k)
     alphas, betas, rho_h, theta_h, phi_h = steps.bidiagonal()
-    Y = _basis_coefficients(rho_h, theta_h, phi_h)
-    # Gamma = V_k Y ; R -= (A V_k) Y, in place (no (p, L) temporary)
-    Gamma = np.empty((p, L), order="F")            # written by the first product
-    _combine(V, Y, Gamma, 1.0, overwrite=True)
-    _combine(AV, Y, R, -1.0, overwrite=False)
+    Y = np.asfortranarray(_basis_coefficients(rho_h, theta_h, phi_h))
+    pieces = _pieces([block.shape[1] for block in V], Y)
+    # RSS = ||z - (A V_k) y||^2 from the stored products, then gamma = V_k y over V itself
+    rss = _krylov.residual_norms(AV, Y, pieces, z)
+    _krylov.combine_in_place(V, Y, pieces)
     H = _gradient_coordinates(alphas, betas, Y, lambdas)
     grad_sq = _gradient_bound(H, p)
-    return Gamma, R, grad_sq, k
+    return V[0][:, :L], rss, grad_sq, k
 
 
-def _combine(blocks, Y, C, sign, overwrite, width=16):
-    """C = sign * B Y (overwrite) or C += sign * B Y, B the columns of the stored blocks
-    (as many as Y has rows), ``width`` rows of Y at a time, each multiplying only the
-    columns from the first one with a non-zero there on: the larger lambdas converge in
-    fewer steps, and their trailing coefficients are zero (`_basis_coefficients`).
+def _pieces(widths, Y, width=16):
+    """The products B Y of the stored columns B (blocks of the given widths) in pieces
+    (block, column, row, count, l0) for `_krylov`: ``width`` rows of Y at a time (within
+    a block), each multiplying only the columns of Y from the first one with a non-zero
+    there on (the first piece: all of them). The larger lambdas converge in fewer steps, and their trailing coefficients
+    are zero (`_basis_coefficients`).
 
     Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero):
-    V Y 16.5 -> 12.2 ms, (A V) Y 5.6 -> 4.4 ms; width 12-32 within 1 ms of each other,
-    (columns of Y in groups, each with its own depth: no gain; BLAS at its best on these
-    shapes is ~33 GFMA/s, the full product ~25).
+    V Y 16.5 -> 12.2 ms, (A V) Y 5.6 -> 4.4 ms (BLAS, pieces against one product; width
+    12-32 within 1 ms of each other; columns of Y in groups, each with its own depth: no
+    gain).
     """
     k, L = Y.shape
     nonzero = Y != 0
     # last[l]: 1 + the row of Y[:, l]'s last non-zero (0 if none)
     last = np.where(nonzero.any(axis=0), k - np.argmax(nonzero[::-1], axis=0), 0)
-    start = 0
-    for block in blocks:
-        for lo in range(0, min(block.shape[1], k - start), width):
-            hi = min(lo + width, block.shape[1], k - start)
-            first = start + lo == 0 and overwrite
-            # the columns from l0 on: Y[start + lo:, l] = 0 for every l < l0
-            l0 = 0 if first else int(np.argmax(np.append(last > start + lo, True)))
+    pieces, start = [], 0
+    for block, w in enumerate(widths):
+        for lo in range(0, min(w, k - start), width):
+            count = min(width, w - lo, k - start - lo)
+            # Y[start + lo:, l] = 0 for every l < l0 (the first piece takes every column)
+            l0 = int(np.argmax(np.append(last > start + lo, True))) if pieces else 0
             if l0 < L:
-                blas.dgemm(sign, block[:, lo:hi], Y[start + lo:start + hi, l0:],
-                           beta=0.0 if first else 1.0, c=C[:, l0:], overwrite_c=True)
-        start += block.shape[1]
+                pieces.append((block, lo, start + lo, count, l0))
+        start += w
+    return np.array(pieces, dtype=np.intp).reshape(-1, 5)
 
 
 def _basis_coefficients(rho_h, theta_h, phi_h):

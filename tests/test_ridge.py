@@ -420,6 +420,30 @@ def test_gradient_bound_equals_the_gram_norm_of_a_long_basis(layout):
     np.testing.assert_allclose(bound[near], exact[near], rtol=1e-6)
 
 
+@pytest.mark.parametrize("rows_per_block", [7, 4096])
+def test_basis_products_in_pieces_equal_numpy(rows_per_block):
+    """gamma = B Y over the first block's columns and ||z - B y||^2, in pieces that skip
+    the zero trailing coefficients (`_ridge_krylov._pieces`), across blocks of the basis,
+    with row blocks that do not divide the rows."""
+    rng = np.random.default_rng(46)
+    p, L, widths = 53, 9, [12, 5, 5]
+    k = 19                                          # the last block partly filled
+    blocks = [np.asfortranarray(rng.standard_normal((p, w))) for w in widths]
+    B = np.hstack(blocks)[:, :k]
+    Y = rng.standard_normal((k, L))
+    for l, depth in enumerate([1, 2, 2, 4, 9, 13, 17, 19, 19]):
+        Y[depth:, l] = 0.0                          # larger lambdas: fewer steps
+    Y = np.asfortranarray(Y)
+    pieces = _ridge_krylov._pieces(widths, Y, width=3)
+    assert pieces[0, 4] == 0 and np.sum(pieces[:, 3] * (L - pieces[:, 4])) < 0.6 * k * L
+    z = rng.standard_normal(p)
+    rss = _krylov.residual_norms(blocks, Y, pieces, z, rows_per_block)
+    np.testing.assert_allclose(rss, np.sum((z[:, None] - B @ Y) ** 2, axis=0), rtol=1e-13)
+    expected = B @ Y
+    _krylov.combine_in_place(blocks, Y, pieces, rows_per_block)
+    np.testing.assert_allclose(blocks[0][:, :L], expected, rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.parametrize("layout", ["F", "csc"])
 def test_float32_lsqr_gap_is_the_gap_of_the_rounded_coefficients(layout):
     """float32 lsqr results are certified as returned (rounded), from X."""
