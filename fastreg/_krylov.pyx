@@ -11,7 +11,9 @@ with damped LSQR's two Givens rotations per step run for every lambda (Paige & S
 records alpha, beta and the rotations (rho, theta, phi per lambda); the Python layer
 allocates the blocks, solves the bidiagonal systems and forms the certificate.
 
-A is seen through two products per step, written per storage (`Operator`):
+A is seen through two products per step, written per storage (`Operator`). Two includes
+hold what runs once per path: `_csr_rows.pxi` (the CSR rows built from CSC, the column
+moments) and `_basis_products.pxi` (after the loop: gamma = V Y and the RSS).
 
 - dense: A itself (n, p), column-major, already centred, weighted and projected; BLAS gemv;
 - CSR: A = P S (X - 1 mu^T) / sqrt(n) applied implicitly (P = I - Q0 Q0^T, S = diag(sqrt w)),
@@ -309,63 +311,7 @@ def csr_operator(const double[::1] data not None, const index_t[::1] indices not
     return op
 
 
-# ---------------------------------------------------------------------------------
-# building the CSR rows: once, straight from the validated input
-# ---------------------------------------------------------------------------------
-
-def csr_from_csc(const floating[::1] data not None, const index_t[::1] indices not None,
-                 const index_t[::1] indptr not None, Py_ssize_t n_rows):
-    """(data, indices, indptr) of the CSR form of a CSC matrix with n_rows rows: values in
-    float64, indices of the input's width, column indices sorted within each row. A
-    counting sort (one pass counts each row's entries, one places them): X.tocsr()
-    without scipy's intermediate copies or the float64 conversion of a second pass."""
-    cdef Py_ssize_t n_cols = indptr.shape[0] - 1, nnz = indptr[n_cols], i, j, k, dst
-    dtype = np.int32 if index_t is int32_t else np.int64
-    out_data = np.empty(nnz, dtype=np.float64)
-    out_indices = np.empty(nnz, dtype=dtype)
-    out_indptr = np.zeros(n_rows + 1, dtype=dtype)
-    cdef double[::1] od = out_data
-    cdef index_t[::1] oi = out_indices, op = out_indptr
-    cdef index_t[::1] fill = np.empty(max(n_rows, 1), dtype=dtype)
-    with nogil:
-        # op[i + 1] = np.bincount(indices, minlength=n_rows)[i], then its cumulative sum
-        for k in range(nnz):
-            op[indices[k] + 1] += 1
-        for i in range(n_rows):
-            op[i + 1] += op[i]
-            fill[i] = op[i]
-        # row i's entries go to op[i] .., in the order of the columns
-        for j in range(n_cols):
-            for k in range(indptr[j], indptr[j + 1]):
-                i = indices[k]
-                dst = fill[i]
-                fill[i] += 1
-                oi[dst] = <index_t> j
-                od[dst] = data[k]
-    return out_data, out_indices, out_indptr
-
-
-def column_moments(const double[::1] data not None, const index_t[::1] indices not None,
-                   const index_t[::1] indptr not None, Py_ssize_t n_cols,
-                   const double[::1] w not None):
-    """(sum_i w_i x_ij, sum_i w_i x_ij^2) for every column j of X given by CSR arrays
-    without duplicates (n_cols columns, w one weight per row): one pass over the rows."""
-    cdef Py_ssize_t n_rows = indptr.shape[0] - 1, i, j, k
-    if w.shape[0] != n_rows:
-        raise ValueError("column_moments: w must have one entry per row")
-    sums, squares = np.zeros(n_cols), np.zeros(n_cols)
-    cdef double[::1] s1 = sums, s2 = squares
-    cdef double wi, wx
-    with nogil:
-        for i in range(n_rows):
-            # s1 += w_i x_i ; s2 += w_i x_i^2   (x_i the i-th row)
-            wi = w[i]
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                wx = wi * data[k]
-                s1[j] += wx
-                s2[j] += wx * data[k]
-    return sums, squares
+include "_csr_rows.pxi"
 
 
 # ---------------------------------------------------------------------------------
@@ -545,86 +491,4 @@ cdef class GolubKahan:
         return j + 1
 
 
-# ---------------------------------------------------------------------------------
-# after the loop: the stored columns B (V or A V) times the coefficients Y of every lambda
-# ---------------------------------------------------------------------------------
-
-cdef void _rows_times(const Py_ssize_t[::1] starts, Py_ssize_t ld, const Py_ssize_t[:, ::1] pieces,
-                      const double[::1, :] Y, Py_ssize_t r0, int m, double alpha, bint overwrite,
-                      double* C, int ldc) noexcept nogil:
-    """C = alpha B[r0:r0 + m] Y (overwrite) or C += alpha B[r0:r0 + m] Y, C (m, L) with
-    leading dimension ldc. Piece t = (block, column, row, count, l0) multiplies ``count``
-    stored columns (from ``column`` of the block whose first entry is at address
-    starts[block]) by rows row.. of Y, columns l0.. only: the columns of Y before l0 are
-    zero there (the lambdas that converged earlier). The first piece (rows 0.., l0 = 0)
-    writes every column of C."""
-    cdef int count, n_cols, ldb = <int> ld, ldy = <int> Y.shape[0]
-    cdef double one = 1.0, beta
-    cdef Py_ssize_t t, l0
-    for t in range(pieces.shape[0]):
-        count, l0 = <int> pieces[t, 3], pieces[t, 4]
-        n_cols = <int> (Y.shape[1] - l0)
-        beta = 0.0 if overwrite and t == 0 else 1.0
-        dgemm(b"N", b"N", &m, &n_cols, &count, &alpha,
-              <double*> starts[pieces[t, 0]] + pieces[t, 1] * ld + r0, &ldb,
-              <double*> &Y[pieces[t, 2], l0], &ldy, &beta, C + l0 * ldc, &ldc)
-
-
-def _block_starts(list blocks, Py_ssize_t ld):
-    for b in blocks:
-        if b.ndim != 2 or b.shape[0] != ld or not b.flags.f_contiguous or b.dtype != np.float64:
-            raise ValueError("the stored blocks must be Fortran-ordered float64 with equal rows")
-    return np.array([b.ctypes.data for b in blocks], dtype=np.intp)
-
-
-def combine_in_place(list blocks not None, const double[::1, :] Y not None,
-                     const Py_ssize_t[:, ::1] pieces not None, Py_ssize_t rows_per_block=2048):
-    """blocks[0][:, :L] = B Y, B the stored columns (``pieces`` as in `_rows_times`), over
-    the first L columns of the first block: row block by row block, each formed in a
-    scratch block (it reads those rows of B) and then written over them. The (p, L)
-    result takes no memory of its own, hence no first-touch page faults."""
-    cdef Py_ssize_t p = blocks[0].shape[0], L = Y.shape[1], r0, m, j
-    if blocks[0].shape[1] < L or rows_per_block < 1 or p < 1:
-        raise ValueError("combine_in_place: the first block needs a column per lambda")
-    if pieces.shape[0] == 0 or pieces[0, 2] != 0 or pieces[0, 4] != 0:
-        raise ValueError("combine_in_place: the first piece must start at row 0, column 0")
-    cdef Py_ssize_t[::1] starts = _block_starts(blocks, p)
-    cdef double[::1, :] out = blocks[0]
-    cdef double[::1, :] scratch = np.empty((min(rows_per_block, p), L), order="F")
-    with nogil:
-        r0 = 0
-        while r0 < p:
-            m = min(rows_per_block, p - r0)
-            # scratch = B[r0:r0 + m] Y ; out[r0:r0 + m] = scratch
-            _rows_times(starts, p, pieces, Y, r0, <int> m, 1.0, True, &scratch[0, 0],
-                        <int> scratch.shape[0])
-            for j in range(L):
-                memcpy(&out[r0, j], &scratch[0, j], m * sizeof(double))
-            r0 += m
-
-
-def residual_norms(list blocks not None, const double[::1, :] Y not None,
-                   const Py_ssize_t[:, ::1] pieces not None, const double[::1] z not None,
-                   Py_ssize_t rows_per_block=2048):
-    """||z - B y_l||^2 for every column y_l of Y (B and ``pieces`` as in `_rows_times`),
-    row block by row block: no (n, L) residual matrix."""
-    cdef Py_ssize_t n = blocks[0].shape[0], L = Y.shape[1], r0, m, j
-    if z.shape[0] != n or rows_per_block < 1 or n < 1:
-        raise ValueError("residual_norms: z must have a row per stored row")
-    cdef Py_ssize_t[::1] starts = _block_starts(blocks, n)
-    cdef double[::1, :] scratch = np.empty((min(rows_per_block, n), L), order="F")
-    out = np.zeros(L)
-    cdef double[::1] rss = out
-    with nogil:
-        r0 = 0
-        while r0 < n:
-            m = min(rows_per_block, n - r0)
-            # scratch = z[r0:r0 + m, None] - B[r0:r0 + m] Y ; rss += sum(scratch^2, axis=0)
-            for j in range(L):
-                memcpy(&scratch[0, j], &z[r0], m * sizeof(double))
-            _rows_times(starts, n, pieces, Y, r0, <int> m, -1.0, False, &scratch[0, 0],
-                        <int> scratch.shape[0])
-            for j in range(L):
-                rss[j] += _dot(&scratch[0, j], &scratch[0, j], m)
-            r0 += m
-    return out
+include "_basis_products.pxi"

@@ -205,7 +205,8 @@ class Reduction:
 
         # the unpenalized block: Q0 and the map to its coefficients, pinv(A_0) = W0 S0^-1 Q0^T
         if sparse:
-            A0 = (rows[:, self.unpen].toarray() - self.mean[self.unpen]) * (self.s / sqrt_n)[:, None]
+            A0 = ((rows[:, self.unpen].toarray() - self.mean[self.unpen])
+                  * (self.s / sqrt_n)[:, None])
         else:
             A0 = A_all[:, self.unpen]
         self.Q0, self.unpen_map = _orthonormal_basis(A0)

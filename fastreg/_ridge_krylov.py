@@ -10,7 +10,8 @@ and damped LSQR's Givens rotations, run for all lambdas at once (O(n_lambdas) pe
 give each lambda's iterate gamma = V_k y and the estimate alpha_{k+1} |s_k phi_k| of its
 gradient norm ||A^T r - lam gamma||. The recursion stops when every lambda's estimated
 gap is below half the target; V_k and the products A V_k are stored, so the iterates
-and their residuals r = z - A V_k y cost two matrix products, no pass over X.
+and their residual sums of squares ||z - A V_k y||^2 cost two matrix products, no pass
+over X.
 
 **Certificate without a pass.** LSQR's estimate assumes orthogonal bases, which
 floating point loses. The computed vectors do satisfy the two recurrences above to
@@ -37,8 +38,9 @@ of P(0), and full reorthogonalization of U and V changes that by less than one s
 The steps run in compiled code (`_krylov`, without the GIL): per step one pass over the
 CSR rows of sparse X gives A v and A^T (A v - alpha u) (0.65-0.7 ms against 0.77 ms for
 two passes on the text-like benchmark), and the rotations of every lambda; Python only
-allocates the stored blocks and, after the loop, forms gamma, the residuals and the
-certificate with BLAS.
+allocates the stored blocks and, after the loop, solves the bidiagonal systems and forms
+the certificate; gamma (over the first block of V, no memory of its own) and the RSS
+are formed in compiled code too, row block by row block (`_pieces`).
 
 A lambda whose certificate still fails (loss of orthogonality at a tight tol, the
 KRYLOV_MEMORY cap on the stored bases) is finished by Jacobi-preconditioned CG on the
@@ -97,8 +99,8 @@ def _pieces(widths, Y, width=16):
     """The products B Y of the stored columns B (blocks of the given widths) in pieces
     (block, column, row, count, l0) for `_krylov`: ``width`` rows of Y at a time (within
     a block), each multiplying only the columns of Y from the first one with a non-zero
-    there on (the first piece: all of them). The larger lambdas converge in fewer steps, and their trailing coefficients
-    are zero (`_basis_coefficients`).
+    there on (the first piece: all of them). The larger lambdas converge in fewer steps,
+    and their trailing coefficients are zero (`_basis_coefficients`).
 
     Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero):
     V Y 16.5 -> 12.2 ms, (A V) Y 5.6 -> 4.4 ms (BLAS, pieces against one product; width
