@@ -35,19 +35,29 @@ def _block_starts(list blocks, Py_ssize_t ld):
 
 
 def combine_in_place(list blocks not None, const double[::1, :] Y not None,
-                     const Py_ssize_t[:, ::1] pieces not None, Py_ssize_t rows_per_block=2048):
+                     const Py_ssize_t[:, ::1] pieces not None, const double[::1] weights=None,
+                     Py_ssize_t rows_per_block=2048):
     """blocks[0][:, :L] = B Y, B the stored columns (``pieces`` as in `_rows_times`), over
     the first L columns of the first block: row block by row block, each formed in a
     scratch block (it reads those rows of B) and then written over them. The (p, L)
-    result takes no memory of its own, hence no first-touch page faults."""
+    result takes no memory of its own, hence no first-touch page faults. Returns
+    weights^T (B Y) (L,) when given weights (p,) (while each row block is in cache),
+    else None."""
     cdef Py_ssize_t p = blocks[0].shape[0], L = Y.shape[1], r0, m, j
     if blocks[0].shape[1] < L or rows_per_block < 1 or p < 1:
         raise ValueError("combine_in_place: the first block needs a column per lambda")
     if pieces.shape[0] == 0 or pieces[0, 2] != 0 or pieces[0, 4] != 0:
         raise ValueError("combine_in_place: the first piece must start at row 0, column 0")
+    if weights is not None and weights.shape[0] != p:
+        raise ValueError("combine_in_place: weights must have a row per stored row")
     cdef Py_ssize_t[::1] starts = _block_starts(blocks, p)
     cdef double[::1, :] out = blocks[0]
     cdef double[::1, :] scratch = np.empty((min(rows_per_block, p), L), order="F")
+    weighted = None if weights is None else np.zeros(L)
+    cdef double[::1] wsum = weighted
+    cdef const double* w = &weights[0] if weights is not None else NULL
+    cdef int m_, L_ = <int> L, ld = <int> scratch.shape[0], one = 1
+    cdef double d_one = 1.0
     with nogil:
         r0 = 0
         while r0 < p:
@@ -57,7 +67,13 @@ def combine_in_place(list blocks not None, const double[::1, :] Y not None,
                         <int> scratch.shape[0])
             for j in range(L):
                 memcpy(&out[r0, j], &scratch[0, j], m * sizeof(double))
+            if w != NULL:
+                # wsum += scratch^T weights[r0:r0 + m]
+                m_ = <int> m
+                dgemv(b"T", &m_, &L_, &d_one, &scratch[0, 0], &ld, <double*> w + r0, &one,
+                      &d_one, &wsum[0], &one)
             r0 += m
+    return weighted
 
 
 def residual_norms(list blocks not None, const double[::1, :] Y not None,

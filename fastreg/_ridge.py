@@ -256,9 +256,10 @@ def _path(red, y, grid, solver, tol, max_epochs, want_loo, store_loo, dtype, X,
         if solver == "eigen" and want_loo:
             loo_resid = direct.loo_residuals(z, grid)
     else:
-        Gamma, rss, grad_sq, k = krylov_path(red, z, grid, target, max_epochs)
+        Gamma, rss, grad_sq, k, mean_gamma = krylov_path(red, z, grid, target, max_epochs)
         epochs[:], passes[:] = k, k + 1
-        coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype)
+        coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype,
+                                        mean_gamma if dtype == np.float64 else None)
         if dtype == np.float64:
             # the RSS from the stored products A v_i, the gradients from the
             # bidiagonalization's recurrences (_ridge_krylov): no pass over X

@@ -219,7 +219,9 @@ class Reduction:
             cols = X if whole and X.format == "csc" and X.dtype == np.float64 else None
             op = SparseOperator(XP, mean_P, self.s, self.Q0, np.zeros((self.Q0.shape[1], 0)),
                                 sq[self.pen] * self.scale ** 2, cols)
-            op.C0 = op.centred_rmatmat(self.Q0).T           # Q0^T A_c
+            # Q0^T A_c (no product without unpenalized features: CSR input needs no CSC)
+            op.C0 = (op.centred_rmatmat(self.Q0).T if self.Q0.shape[1]
+                     else np.zeros((0, self.pen.size)))
             self.C0 = op.C0
         else:
             A = A_all if self.pen.size == p else np.asfortranarray(A_all[:, self.pen])
@@ -248,8 +250,10 @@ class Reduction:
         q0z = self.Q0.T @ zc
         return zc - self.Q0 @ q0z, ybar, q0z
 
-    def full_coef(self, Gamma, ybar, q0z, dtype):
-        """beta (p, L) in dtype and intercepts (L,) from gamma (p_P, L)."""
+    def full_coef(self, Gamma, ybar, q0z, dtype, mean_gamma=None):
+        """beta (p, L) in dtype and intercepts (L,) from gamma (p_P, L); ``mean_gamma``,
+        mu_P^T gamma (mu_P = mu[pen] * scale) when the route formed it, spares the
+        intercepts' pass over beta."""
         L = Gamma.shape[1]
         if self.pen.size == self.p and not self.rescaled:
             beta = Gamma.astype(dtype, copy=False)
@@ -258,8 +262,12 @@ class Reduction:
             beta[self.pen] = Gamma * self.scale[:, None]
             if self.unpen.size:
                 beta[self.unpen] = self.unpen_map @ (q0z[:, None] - self.C0 @ Gamma)
-        intercept = (ybar - self.mean @ beta) if self.fit_intercept else np.zeros(L)
-        return beta, intercept
+        if not self.fit_intercept:
+            return beta, np.zeros(L)
+        if mean_gamma is None:
+            return beta, ybar - self.mean @ beta
+        # mu^T beta = mu_P^T gamma + mu_0^T beta_0
+        return beta, ybar - mean_gamma - self.mean[self.unpen] @ beta[self.unpen]
 
     def rounded_gamma(self, beta):
         """gamma of the coefficients as returned (after rounding to their dtype)."""

@@ -64,7 +64,8 @@ def krylov_path(red, z, lambdas, target, max_iter):
     """One Golub-Kahan bidiagonalization for all lambdas, damped LSQR's rotations vectorized.
 
     Returns (gamma (p_P, L), Fortran-ordered, RSS ||z - A gamma||^2 (L,),
-    ||A^T r - lam gamma||^2 (L,), iterations). Stops when every lambda's estimated gap
+    ||A^T r - lam gamma||^2 (L,), iterations, mu_P^T gamma (L,) with mu_P the centring
+    of the penalized columns as rescaled, for the intercepts). Stops when every lambda's estimated gap
     ||A^T r - lam gamma||^2 / (2 lam) is below target / 2 (lam = 0: ||A^T r|| below
     sqrt(eps) ||A||_F ||r||), at max_iter, or when the stored bases (V and A V) reach
     KRYLOV_MEMORY. The steps run in compiled code (`_krylov.GolubKahan`), one stored block
@@ -75,7 +76,7 @@ def krylov_path(red, z, lambdas, target, max_iter):
     # the test is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
     steps = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
     if steps.finished and steps.steps == 0:         # A^T z = 0: gamma = 0 for every lambda
-        return np.zeros((p, L), order="F"), np.full(L, float(z @ z)), np.zeros(L), 0
+        return np.zeros((p, L), order="F"), np.full(L, float(z @ z)), np.zeros(L), 0, np.zeros(L)
     max_iter = max(1, min(max_iter, KRYLOV_MEMORY // (8 * (p + n))))
     chunk = min(max_iter, CHUNK)
     V, AV = [], []                  # blocks of the columns v_i and A v_i, Fortran-ordered
@@ -89,10 +90,10 @@ def krylov_path(red, z, lambdas, target, max_iter):
     pieces = _pieces([block.shape[1] for block in V], Y)
     # RSS = ||z - (A V_k) y||^2 from the stored products, then gamma = V_k y over V itself
     rss = _krylov.residual_norms(AV, Y, pieces, z)
-    _krylov.combine_in_place(V, Y, pieces)
+    mean_gamma = _krylov.combine_in_place(V, Y, pieces, red.mean[red.pen] * red.scale)
     H = _gradient_coordinates(alphas, betas, Y, lambdas)
     grad_sq = _gradient_bound(H, p)
-    return V[0][:, :L], rss, grad_sq, k
+    return V[0][:, :L], rss, grad_sq, k, mean_gamma
 
 
 def _pieces(widths, Y, width=16):
@@ -102,10 +103,10 @@ def _pieces(widths, Y, width=16):
     there on (the first piece: all of them). The larger lambdas converge in fewer steps,
     and their trailing coefficients are zero (`_basis_coefficients`).
 
-    Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero):
-    V Y 16.5 -> 12.2 ms, (A V) Y 5.6 -> 4.4 ms (BLAS, pieces against one product; width
-    12-32 within 1 ms of each other; columns of Y in groups, each with its own depth: no
-    gain).
+    Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero before
+    the tail rule of `_basis_coefficients`, 40% after): V Y 16.5 -> 12.2 ms, (A V) Y 5.6
+    -> 4.4 ms at 48% (BLAS, pieces against one product; width 12-32 within 1 ms of each
+    other; columns of Y in groups, each with its own depth: no gain).
     """
     k, L = Y.shape
     nonzero = Y != 0
@@ -131,8 +132,13 @@ def _basis_coefficients(rho_h, theta_h, phi_h):
     Y[k - 1] = phi_h[k - 1] / rho_h[k - 1]
     for i in range(k - 2, -1, -1):
         Y[i] = (phi_h[i] - theta_h[i] * Y[i + 1]) / rho_h[i]
-    # drop what cannot matter (and would be denormal numbers, slow in the products)
-    Y[np.abs(Y) < 1e-30 * np.max(np.abs(Y), axis=0)] = 0.0
+    # drop what cannot matter: denormal-bound numbers (slow in the products), and each
+    # column's tail whose sum is below one rounding of its largest entry, eps max |y_i|
+    # (the later steps of a lambda that converged early; `_pieces` skips them)
+    size = np.max(np.abs(Y), axis=0)
+    Y[np.abs(Y) < 1e-30 * size] = 0.0
+    tail = np.cumsum(np.abs(Y[::-1]), axis=0)[::-1]      # sum_{j >= i} |y_j|
+    Y[tail < np.finfo(np.float64).eps * size] = 0.0
     return Y
 
 

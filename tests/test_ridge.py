@@ -422,9 +422,9 @@ def test_gradient_bound_equals_the_gram_norm_of_a_long_basis(layout):
 
 @pytest.mark.parametrize("rows_per_block", [7, 4096])
 def test_basis_products_in_pieces_equal_numpy(rows_per_block):
-    """gamma = B Y over the first block's columns and ||z - B y||^2, in pieces that skip
-    the zero trailing coefficients (`_ridge_krylov._pieces`), across blocks of the basis,
-    with row blocks that do not divide the rows."""
+    """gamma = B Y over the first block's columns, mu^T gamma and ||z - B y||^2, in
+    pieces that skip the zero trailing coefficients (`_ridge_krylov._pieces`), across
+    blocks of the basis, with row blocks that do not divide the rows."""
     rng = np.random.default_rng(46)
     p, L, widths = 53, 9, [12, 5, 5]
     k = 19                                          # the last block partly filled
@@ -437,11 +437,14 @@ def test_basis_products_in_pieces_equal_numpy(rows_per_block):
     pieces = _ridge_krylov._pieces(widths, Y, width=3)
     assert pieces[0, 4] == 0 and np.sum(pieces[:, 3] * (L - pieces[:, 4])) < 0.6 * k * L
     z = rng.standard_normal(p)
-    rss = _krylov.residual_norms(blocks, Y, pieces, z, rows_per_block)
+    rss = _krylov.residual_norms(blocks, Y, pieces, z, rows_per_block=rows_per_block)
     np.testing.assert_allclose(rss, np.sum((z[:, None] - B @ Y) ** 2, axis=0), rtol=1e-13)
     expected = B @ Y
-    _krylov.combine_in_place(blocks, Y, pieces, rows_per_block)
+    mean = rng.standard_normal(p)
+    mean_gamma = _krylov.combine_in_place(blocks, Y, pieces, mean,
+                                          rows_per_block=rows_per_block)
     np.testing.assert_allclose(blocks[0][:, :L], expected, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(mean_gamma, mean @ expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("layout", ["F", "csc"])
