@@ -36,7 +36,7 @@ def _block_starts(list blocks, Py_ssize_t ld):
 
 def combine_in_place(list blocks not None, const double[::1, :] Y not None,
                      const Py_ssize_t[:, ::1] pieces not None, const double[::1] weights=None,
-                     Py_ssize_t rows_per_block=2048):
+                     Py_ssize_t rows_per_block=768):
     """blocks[0][:, :L] = B Y, B the stored columns (``pieces`` as in `_rows_times`), over
     the first L columns of the first block: row block by row block, each formed in a
     scratch block (it reads those rows of B) and then written over them. The (p, L)
@@ -78,7 +78,7 @@ def combine_in_place(list blocks not None, const double[::1, :] Y not None,
 
 def residual_norms(list blocks not None, const double[::1, :] Y not None,
                    const Py_ssize_t[:, ::1] pieces not None, const double[::1] z not None,
-                   Py_ssize_t rows_per_block=2048):
+                   Py_ssize_t rows_per_block=768):
     """||z - B y_l||^2 for every column y_l of Y (B and ``pieces`` as in `_rows_times`),
     row block by row block: no (n, L) residual matrix."""
     cdef Py_ssize_t n = blocks[0].shape[0], L = Y.shape[1], r0, m, j

@@ -34,6 +34,23 @@ from scipy.linalg.cython_blas cimport ddot, dgemm, dgemv
 
 import numpy as np
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FASTREG_PREFETCH_NTA(p) __builtin_prefetch((p), 0, 0)
+    #else
+    #define FASTREG_PREFETCH_NTA(p) ((void) (p))
+    #endif
+    """
+    # a hint to load p's cache line for reading once (not kept in L2); a no-op elsewhere
+    void prefetch_nta "FASTREG_PREFETCH_NTA"(const void* p) noexcept nogil
+
+# non-zeros ahead of the current row whose values and indices are prefetched, not kept in
+# L2: the streamed X then leaves v and A^T w there (text-like benchmark: pass 0.76 ->
+# 0.72 ms; 128 and 512 ahead, or prefetching whole rows, gain less)
+cdef enum:
+    PREFETCH_AHEAD = 256
+
 __all__ = ["Operator", "GolubKahan", "column_moments", "combine_in_place", "csr_from_csc",
            "csr_operator", "dense_operator", "residual_norms"]
 
@@ -127,11 +144,15 @@ cdef double _csr_pass(const CSRRows* X, const double* v, double mv, const double
     both in the same pass when asked for both (w_i is known once row i is gathered).
     """
     cdef const double* x = X.data
-    cdef Py_ssize_t i, k, start, end
+    cdef Py_ssize_t i, k, start, end, nnz = X.indptr[X.n_rows]
     cdef double acc, t, sw, sw_sum = 0.0
     for i in range(X.n_rows):
         start = X.indptr[i]
         end = X.indptr[i + 1]
+        if start + PREFETCH_AHEAD + 8 < nnz:
+            prefetch_nta(x + start + PREFETCH_AHEAD)
+            prefetch_nta(x + start + PREFETCH_AHEAD + 8)
+            prefetch_nta(X.indices + start + PREFETCH_AHEAD)
         if gather:
             # av_i = s_i (x_i . v - mu . v)
             acc = 0.0
