@@ -170,11 +170,14 @@ class Reduction:
             if not X.has_canonical_format:     # duplicates would break the squares
                 X = X.copy()
                 X.sum_duplicates()
-            # X in CSR with float64 values: X itself when it is one, else built once
-            rows = (X.astype(np.float64, copy=False) if X.format == "csr"
-                    else csr_rows(sp.csc_matrix(X)))
-            # sum_i w_i x_ij / n and sum_i w_i x_ij^2 / n, one pass over the non-zeros
-            sums, squares = _krylov.column_moments(rows.data, *_index_arrays(rows), p, self.w)
+            # X in CSR with float64 values: X itself when it is one, else built once; with
+            # sum_i w_i x_ij and sum_i w_i x_ij^2, one pass over the non-zeros
+            if X.format == "csr":
+                rows = X.astype(np.float64, copy=False)
+                sums, squares = _krylov.column_moments(rows.data, *_index_arrays(rows), p,
+                                                       self.w)
+            else:
+                rows, sums, squares = csr_rows(sp.csc_matrix(X), self.w)
             raw = squares / n
             self.mean = sums / n if self.fit_intercept else np.zeros(p)
             sq = raw - self.mean ** 2
@@ -287,13 +290,15 @@ class Reduction:
         return np.geomspace(lam_max, lam_max * lambda_min_ratio, n_lambdas)
 
 
-def csr_rows(X):
-    """The CSR form of CSC X with float64 values (`_krylov.csr_from_csc`: a counting
-    sort, column indices sorted within each row)."""
-    data, indices, indptr = _krylov.csr_from_csc(X.data, *_index_arrays(X), X.shape[0])
+def csr_rows(X, w):
+    """(the CSR form of CSC X with float64 values, sum_i w_i x_ij, sum_i w_i x_ij^2), X
+    without duplicates (`_krylov.csr_from_csc`: a counting sort, column indices sorted
+    within each row, the moments while each column is read)."""
+    data, indices, indptr, sums, squares = _krylov.csr_from_csc(
+        X.data, *_index_arrays(X), X.shape[0], w)
     rows = sp.csr_matrix((data, indices, indptr), shape=X.shape, copy=False)
     rows.has_sorted_indices = True
-    return rows
+    return rows, sums, squares
 
 
 def _index_arrays(X):

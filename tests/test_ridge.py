@@ -204,17 +204,20 @@ def test_csr_from_csc_and_column_moments_equal_scipy(dtype, index):
     Xd[:, 7], Xd[5] = 0.0, 0.0              # an empty column and an empty row
     X = sp.csc_matrix(Xd.astype(dtype))
     X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
-    data, indices, indptr = _krylov.csr_from_csc(X.data, X.indices, X.indptr, X.shape[0])
+    w = weights(60, seed=45)
+    data, indices, indptr, sums_t, squares_t = _krylov.csr_from_csc(
+        X.data, X.indices, X.indptr, X.shape[0], w)
     ref = X.astype(np.float64).tocsr()
     ref.sort_indices()
     assert data.dtype == np.float64 and indices.dtype == indptr.dtype == index
     assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
     assert np.array_equal(data, ref.data)
-    w = weights(60, seed=45)
     sums, squares = _krylov.column_moments(data, indices, indptr, 45, w)
     Xd = X.toarray().astype(np.float64)
     np.testing.assert_allclose(sums, w @ Xd, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(squares, w @ Xd ** 2, rtol=1e-13, atol=1e-15)
+    # the same sums in the same order, from the columns as they are read
+    assert np.array_equal(sums_t, sums) and np.array_equal(squares_t, squares)
 
 
 # ---------------------------------------------------------------------------------------
