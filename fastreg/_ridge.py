@@ -136,8 +136,9 @@ def ridge_path(X, y, *, lambdas=None, n_lambdas=100, lambda_min_ratio=None, samp
     ----------
     X : (n_samples, n_features) array or scipy sparse matrix, float32 or float64
         Dense X is copied once, to float64 (centring, weighting and the decomposition
-        need it). Sparse X is never densified; its non-zeros are copied to float64 and
-        to a CSR twin for fast products.
+        need it). Sparse X is never densified: CSR X (float64) is used as it is, CSC X
+        transposed once to a float64 CSR twin for fast products; other formats go
+        through CSC.
     y : (n_samples,) targets.
     lambdas : non-negative floats, optional; solved and returned in decreasing order.
     n_lambdas : int, default 100
@@ -176,7 +177,7 @@ def ridge_path(X, y, *, lambdas=None, n_lambdas=100, lambda_min_ratio=None, samp
         initial A^T z, and one per CG certificate; float64 results are certified from
         the bidiagonalization's recurrences without a pass, float32 ones from X).
     """
-    X = v.check_design(X)
+    X = v.check_design(X, sparse_formats=("csc", "csr"))
     n_samples, n_features = X.shape
     dtype = X.dtype
     y = v.check_target(y, n_samples, dtype)
@@ -255,13 +256,14 @@ def _path(red, y, grid, solver, tol, max_epochs, want_loo, store_loo, dtype, X,
         if solver == "eigen" and want_loo:
             loo_resid = direct.loo_residuals(z, grid)
     else:
-        Gamma, R, grad_sq, k = krylov_path(red, z, grid, target, max_epochs)
+        Gamma, rss, grad_sq, k, mean_gamma = krylov_path(red, z, grid, target, max_epochs)
         epochs[:], passes[:] = k, k + 1
-        coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype)
+        coef, intercept = red.full_coef(Gamma, ybar, q0z, dtype,
+                                        mean_gamma if dtype == np.float64 else None)
         if dtype == np.float64:
-            # the residuals from the stored products A v_i, the gradients from the
+            # the RSS from the stored products A v_i, the gradients from the
             # bidiagonalization's recurrences (_ridge_krylov): no pass over X
-            rss, gap = np.einsum("ij,ij->j", R, R), certificate_gap(grad_sq, grid)
+            gap = certificate_gap(grad_sq, grid)
         else:       # the coefficients as rounded to X's dtype, from the data
             rss, gap = certificate(red, z, red.rounded_gamma(coef), grid)
         budget_out = np.zeros(L, dtype=bool)

@@ -30,8 +30,6 @@ from the data, for every route.
 """
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
@@ -71,24 +69,25 @@ class DenseOperator:
 
 
 class SparseOperator:
-    """A applied implicitly: S (X_P - 1 mu^T) / sqrt(n), then I - Q0 Q0^T. X_P is kept in
-    CSC and CSR: two copies of the non-zeros. A v gathers along the CSR rows; A^T u
-    scatters along them too (one vector: 0.43 ms against 0.60 ms for the gather along
-    the CSC columns on the text-like benchmark), blocks of vectors gather along CSC. The
-    compiled Golub-Kahan loop (`compiled`) takes the CSR arrays and does both products of
-    a step in one pass over the rows."""
+    """A applied implicitly: S (X_P - 1 mu^T) / sqrt(n), then I - Q0 Q0^T. X_P is held in
+    CSR (``rows``, float64 values) and in CSC (``cols``: X itself when it came in CSC,
+    else built on first use). A v gathers along the CSR rows; A^T u scatters along them
+    too (one vector: 0.43 ms against 0.60 ms for the gather along the CSC columns on the
+    text-like benchmark), blocks of vectors gather along CSC. The compiled Golub-Kahan
+    loop (`compiled`) takes the CSR arrays and does both products of a step in one pass
+    over the rows. ``col_sq``: the centred, weighted squared column norms of X_P / n."""
 
-    def __init__(self, XP, mean, s, Q0, C0):
-        self.XP, self.mean, self.s, self.Q0, self.C0 = XP, mean, s, Q0, C0
-        self.s_scaled = s / np.sqrt(XP.shape[0])
+    def __init__(self, rows, mean, s, Q0, C0, col_sq, cols=None):
+        self.rows, self.mean, self.s, self.Q0, self.C0 = rows, mean, s, Q0, C0
+        self.col_sq, self._cols = col_sq, cols
+        self.n = rows.shape[0]
+        self.s_scaled = s / np.sqrt(self.n)
 
-    @cached_property
-    def rows(self):
-        return self.XP.tocsr()
-
-    @cached_property
-    def rows_t(self):
-        return self.rows.T
+    @property
+    def cols(self):
+        if self._cols is None:
+            self._cols = sp.csc_matrix(self.rows)
+        return self._cols
 
     def _project(self, T):
         if self.Q0.shape[1]:
@@ -106,10 +105,10 @@ class SparseOperator:
         # (X_P - 1 mu^T)^T S C / sqrt(n)
         if C.ndim == 1:
             SC = C * self.s_scaled
-            out = self.rows_t @ SC
+            out = self.rows.T @ SC
             return blas.daxpy(self.mean, out, a=-SC.sum())     # out -= mean * sum(SC)
         SC = C * self.s_scaled[:, None]
-        out = np.asarray(self.XP.T @ SC)
+        out = np.asarray(self.cols.T @ SC)
         out -= self.mean[:, None] * SC.sum(axis=0)
         return out
 
@@ -120,15 +119,15 @@ class SparseOperator:
         return self.centred_rmatmat(self._project(C))
 
     def gram(self):
-        n = self.XP.shape[0]
+        n, XP = self.n, self.cols
         W = sp.diags(self.s ** 2)
-        G = (self.XP.T @ (W @ self.XP)).toarray() / n - np.outer(self.mean, self.mean)
+        G = (XP.T @ (W @ XP)).toarray() / n - np.outer(self.mean, self.mean)
         return G - self.C0.T @ self.C0
 
     def kernel(self):
-        n = self.XP.shape[0]
-        t = np.asarray(self.XP @ self.mean).ravel()
-        K = (self.XP @ self.XP.T).toarray()
+        n, XP = self.n, self.cols
+        t = np.asarray(XP @ self.mean).ravel()
+        K = (XP @ XP.T).toarray()
         K -= t[:, None]
         K -= t[None, :]
         K += self.mean @ self.mean
@@ -142,17 +141,13 @@ class SparseOperator:
         """A for the compiled Golub-Kahan loop (`_krylov`): the CSR arrays, mu, S / sqrt(n)
         and Q0, shared, not copied."""
         rows = self.rows
-        index = np.result_type(rows.indices, rows.indptr)
         return _krylov.csr_operator(
-            np.ascontiguousarray(rows.data, dtype=np.float64),
-            rows.indices.astype(index, copy=False), rows.indptr.astype(index, copy=False),
+            np.ascontiguousarray(rows.data, dtype=np.float64), *_index_arrays(rows),
             rows.shape[1], mean=self.mean, row_scale=self.s_scaled,
             Q0=np.asfortranarray(self.Q0))
 
     def col_sq_norms(self):
-        n = self.XP.shape[0]
-        sq = np.asarray(self.XP.multiply(self.XP).T @ self.s ** 2).ravel() / n - self.mean ** 2
-        return np.maximum(sq - np.einsum("ij,ij->j", self.C0, self.C0), 0.0)
+        return np.maximum(self.col_sq - np.einsum("ij,ij->j", self.C0, self.C0), 0.0)
 
 
 class Reduction:
@@ -172,13 +167,19 @@ class Reduction:
         sqrt_n = np.sqrt(n)
         sparse = sp.issparse(X)
         if sparse:
-            X = X.astype(np.float64) if X.dtype != np.float64 else X
-            squares = X.copy()                  # sum_i w_i x_ij^2 / n, from the squared data
-            squares.sum_duplicates()
-            squares.data **= 2
-            raw = np.asarray(squares.T @ self.w).ravel() / n
-            self.mean = (np.asarray(X.T @ self.w).ravel() / n if self.fit_intercept
-                         else np.zeros(p))
+            if not X.has_canonical_format:     # duplicates would break the squares
+                X = X.copy()
+                X.sum_duplicates()
+            # X in CSR with float64 values: X itself when it is one, else built once; with
+            # sum_i w_i x_ij and sum_i w_i x_ij^2, one pass over the non-zeros
+            if X.format == "csr":
+                rows = X.astype(np.float64, copy=False)
+                sums, squares = _krylov.column_moments(rows.data, *_index_arrays(rows), p,
+                                                       self.w)
+            else:
+                rows, sums, squares = csr_rows(sp.csc_matrix(X), self.w)
+            raw = squares / n
+            self.mean = sums / n if self.fit_intercept else np.zeros(p)
             sq = raw - self.mean ** 2
         else:
             # A_all = S (X - 1 mu^T) / sqrt(n), the one copy of dense X
@@ -207,18 +208,23 @@ class Reduction:
 
         # the unpenalized block: Q0 and the map to its coefficients, pinv(A_0) = W0 S0^-1 Q0^T
         if sparse:
-            A0 = (X[:, self.unpen].toarray() - self.mean[self.unpen]) * (self.s / sqrt_n)[:, None]
+            A0 = ((rows[:, self.unpen].toarray() - self.mean[self.unpen])
+                  * (self.s / sqrt_n)[:, None])
         else:
             A0 = A_all[:, self.unpen]
         self.Q0, self.unpen_map = _orthonormal_basis(A0)
 
         if sparse:
-            XP = X[:, self.pen] if self.pen.size < p else X
-            XP = XP @ sp.diags(self.scale) if self.rescaled else XP
-            XP = sp.csc_matrix(XP)
+            whole = self.pen.size == p and not self.rescaled
+            XP = rows[:, self.pen] if self.pen.size < p else rows
+            XP = sp.csr_matrix(XP @ sp.diags(self.scale)) if self.rescaled else XP
             mean_P = self.mean[self.pen] * self.scale
-            op = SparseOperator(XP, mean_P, self.s, self.Q0, np.zeros((self.Q0.shape[1], 0)))
-            op.C0 = op.centred_rmatmat(self.Q0).T           # Q0^T A_c
+            cols = X if whole and X.format == "csc" and X.dtype == np.float64 else None
+            op = SparseOperator(XP, mean_P, self.s, self.Q0, np.zeros((self.Q0.shape[1], 0)),
+                                sq[self.pen] * self.scale ** 2, cols)
+            # Q0^T A_c (no product without unpenalized features: CSR input needs no CSC)
+            op.C0 = (op.centred_rmatmat(self.Q0).T if self.Q0.shape[1]
+                     else np.zeros((0, self.pen.size)))
             self.C0 = op.C0
         else:
             A = A_all if self.pen.size == p else np.asfortranarray(A_all[:, self.pen])
@@ -247,8 +253,10 @@ class Reduction:
         q0z = self.Q0.T @ zc
         return zc - self.Q0 @ q0z, ybar, q0z
 
-    def full_coef(self, Gamma, ybar, q0z, dtype):
-        """beta (p, L) in dtype and intercepts (L,) from gamma (p_P, L)."""
+    def full_coef(self, Gamma, ybar, q0z, dtype, mean_gamma=None):
+        """beta (p, L) in dtype and intercepts (L,) from gamma (p_P, L); ``mean_gamma``,
+        mu_P^T gamma (mu_P = mu[pen] * scale) when the route formed it, spares the
+        intercepts' pass over beta."""
         L = Gamma.shape[1]
         if self.pen.size == self.p and not self.rescaled:
             beta = Gamma.astype(dtype, copy=False)
@@ -257,8 +265,12 @@ class Reduction:
             beta[self.pen] = Gamma * self.scale[:, None]
             if self.unpen.size:
                 beta[self.unpen] = self.unpen_map @ (q0z[:, None] - self.C0 @ Gamma)
-        intercept = (ybar - self.mean @ beta) if self.fit_intercept else np.zeros(L)
-        return beta, intercept
+        if not self.fit_intercept:
+            return beta, np.zeros(L)
+        if mean_gamma is None:
+            return beta, ybar - self.mean @ beta
+        # mu^T beta = mu_P^T gamma + mu_0^T beta_0
+        return beta, ybar - mean_gamma - self.mean[self.unpen] @ beta[self.unpen]
 
     def rounded_gamma(self, beta):
         """gamma of the coefficients as returned (after rounding to their dtype)."""
@@ -276,6 +288,23 @@ class Reduction:
         if n_lambdas == 1:
             return np.array([lam_max])
         return np.geomspace(lam_max, lam_max * lambda_min_ratio, n_lambdas)
+
+
+def csr_rows(X, w):
+    """(the CSR form of CSC X with float64 values, sum_i w_i x_ij, sum_i w_i x_ij^2), X
+    without duplicates (`_krylov.csr_from_csc`: a counting sort, column indices sorted
+    within each row, the moments while each column is read)."""
+    data, indices, indptr, sums, squares = _krylov.csr_from_csc(
+        X.data, *_index_arrays(X), X.shape[0], w)
+    rows = sp.csr_matrix((data, indices, indptr), shape=X.shape, copy=False)
+    rows.has_sorted_indices = True
+    return rows, sums, squares
+
+
+def _index_arrays(X):
+    """(indices, indptr) of compressed X in one integer width."""
+    index = np.result_type(X.indices, X.indptr)
+    return X.indices.astype(index, copy=False), X.indptr.astype(index, copy=False)
 
 
 def _orthonormal_basis(A0):

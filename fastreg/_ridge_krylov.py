@@ -10,16 +10,25 @@ and damped LSQR's Givens rotations, run for all lambdas at once (O(n_lambdas) pe
 give each lambda's iterate gamma = V_k y and the estimate alpha_{k+1} |s_k phi_k| of its
 gradient norm ||A^T r - lam gamma||. The recursion stops when every lambda's estimated
 gap is below half the target; V_k and the products A V_k are stored, so the iterates
-and their residuals r = z - A V_k y cost two matrix products, no pass over X.
+and their residual sums of squares ||z - A V_k y||^2 cost two matrix products, no pass
+over X.
 
 **Certificate without a pass.** LSQR's estimate assumes orthogonal bases, which
 floating point loses. The computed vectors do satisfy the two recurrences above to
 rounding, whatever their orthogonality (Paige 1976), so A^T r - lam gamma = V_{k+1} h
-with h from the bidiagonal (`_gradient_coordinates`), and ||V_{k+1} h||^2 = h^T S h with
-S = V_{k+1}^T V_{k+1} formed (`_norms_sq`, plus a bound on the rounding of S; V h itself
-when the basis is long): the gap of every lambda for one p (k+1)^2 / 2 product instead
-of a pass over X with n_lambdas vectors (0.01 s against 0.04-0.06 s on the text-like benchmark; the two agree to 1e-15
-of the null objective there, also after 248 steps).
+with h from the bidiagonal (`_gradient_coordinates`), and by the triangle inequality
+
+    ||A^T r - lam gamma|| = ||V_{k+1} h|| <= sum_i |h_i| ||v_i|| <= (1 + nu) ||h||_1,
+
+nu bounding the rounding of the computed unit vectors' norms (`_gradient_bound`): no
+orthogonality assumed, O(k n_lambdas). The bound is tight because h is concentrated on
+its last coordinate: h_1..h_k are the residual of the projected normal equations
+B_k^T (beta_1 e_1 - B_k y) = lam y that y solves (zero up to the rounding of that small
+solve), h_{k+1} = alpha_{k+1} c_{k+1} is LSQR's estimate. On the text-like benchmark it
+equals h^T (V^T V) h (the exact ||V h||^2 up to the rounding of the Gram matrix, the
+previous certificate, 12 ms of the 0.146 s path) at the lambdas nearest their target,
+to 3e-11 at tol 1e-4 and 1e-8 and 2e-7 at tol 1e-12 (249 steps); it is larger (up to
+12x) only where the gap is many decades below the target and rounding dominates h.
 
 Measured on the text-like benchmark (20,000 x 50,000 TF-IDF, 100-lambda grid down to
 df ~ rank / 1.01): the smallest lambda needs ~85-90 steps for a suboptimality of 1e-6
@@ -29,8 +38,9 @@ of P(0), and full reorthogonalization of U and V changes that by less than one s
 The steps run in compiled code (`_krylov`, without the GIL): per step one pass over the
 CSR rows of sparse X gives A v and A^T (A v - alpha u) (0.65-0.7 ms against 0.77 ms for
 two passes on the text-like benchmark), and the rotations of every lambda; Python only
-allocates the stored blocks and, after the loop, forms gamma, the residuals and the
-certificate with BLAS.
+allocates the stored blocks and, after the loop, solves the bidiagonal systems and forms
+the certificate; gamma (over the first block of V, no memory of its own) and the RSS
+are formed in compiled code too, row block by row block (`_pieces`).
 
 A lambda whose certificate still fails (loss of orthogonality at a tight tol, the
 KRYLOV_MEMORY cap on the stored bases) is finished by Jacobi-preconditioned CG on the
@@ -40,8 +50,8 @@ normal equations, warm-started there, and certified from the data
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import blas
 
+from fastreg import _krylov
 from fastreg._krylov import GolubKahan
 
 __all__ = ["KRYLOV_MEMORY", "cg_polish", "krylov_path"]
@@ -53,49 +63,83 @@ CHUNK = 128                     # basis vectors per stored block
 def krylov_path(red, z, lambdas, target, max_iter):
     """One Golub-Kahan bidiagonalization for all lambdas, damped LSQR's rotations vectorized.
 
-    Returns (gamma (p_P, L), residuals z - A gamma (n, L), ||A^T r - lam gamma||^2 (L,),
-    iterations); gamma and the residuals Fortran-ordered (one contiguous column per
-    lambda). Stops when every lambda's estimated gap ||A^T r - lam gamma||^2 / (2 lam) is
-    below target / 2 (lam = 0: ||A^T r|| below sqrt(eps) ||A||_F ||r||), at max_iter, or
-    when the stored bases (V and A V) reach KRYLOV_MEMORY. The steps run in compiled code
-    (`_krylov.GolubKahan`), one stored block of CHUNK columns per call.
+    Returns (gamma (p_P, L), Fortran-ordered, RSS ||z - A gamma||^2 (L,),
+    ||A^T r - lam gamma||^2 (L,), iterations, mu_P^T gamma (L,) with mu_P the centring
+    of the penalized columns as rescaled, for the intercepts). Stops when every lambda's estimated gap
+    ||A^T r - lam gamma||^2 / (2 lam) is below target / 2 (lam = 0: ||A^T r|| below
+    sqrt(eps) ||A||_F ||r||), at max_iter, or when the stored bases (V and A V) reach
+    KRYLOV_MEMORY. The steps run in compiled code (`_krylov.GolubKahan`), one stored block
+    of CHUNK columns per call (the first one has at least L columns: gamma is formed over
+    them, `_krylov.combine_in_place`).
     """
     L, n, p = lambdas.size, red.n, red.p_pen
-    R = np.empty((n, L), order="F")
-    R[:] = z[:, None]
     # the test is grad^2 <= target * lam, i.e. gap <= target / 2; lam = 0 separately
     steps = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
     if steps.finished and steps.steps == 0:         # A^T z = 0: gamma = 0 for every lambda
-        return np.zeros((p, L), order="F"), R, np.zeros(L), 0
+        return np.zeros((p, L), order="F"), np.full(L, float(z @ z)), np.zeros(L), 0, np.zeros(L)
     max_iter = max(1, min(max_iter, KRYLOV_MEMORY // (8 * (p + n))))
     chunk = min(max_iter, CHUNK)
     V, AV = [], []                  # blocks of the columns v_i and A v_i, Fortran-ordered
     k = 0
     while k < max_iter and not steps.finished:
-        V.append(np.empty((p, chunk), order="F"))
-        AV.append(np.empty((n, chunk), order="F"))
+        V.append(np.empty((p, chunk if V else max(chunk, L)), order="F"))
+        AV.append(np.empty((n, V[-1].shape[1]), order="F"))
         k += steps.run(V[-1], AV[-1], max_iter - k)
     alphas, betas, rho_h, theta_h, phi_h = steps.bidiagonal()
-    # gamma = V_k y, R_k y = f_k with R_k upper bidiagonal (rho on, theta above the diagonal)
+    Y = np.asfortranarray(_basis_coefficients(rho_h, theta_h, phi_h))
+    pieces = _pieces([block.shape[1] for block in V], Y)
+    # RSS = ||z - (A V_k) y||^2 from the stored products, then gamma = V_k y over V itself
+    rss = _krylov.residual_norms(AV, Y, pieces, z)
+    mean_gamma = _krylov.combine_in_place(V, Y, pieces, red.mean[red.pen] * red.scale)
+    H = _gradient_coordinates(alphas, betas, Y, lambdas)
+    grad_sq = _gradient_bound(H, p)
+    return V[0][:, :L], rss, grad_sq, k, mean_gamma
+
+
+def _pieces(widths, Y, width=16):
+    """The products B Y of the stored columns B (blocks of the given widths) in pieces
+    (block, column, row, count, l0) for `_krylov`: ``width`` rows of Y at a time (within
+    a block), each multiplying only the columns of Y from the first one with a non-zero
+    there on (the first piece: all of them). The larger lambdas converge in fewer steps,
+    and their trailing coefficients are zero (`_basis_coefficients`).
+
+    Measured on the text-like benchmark (90 steps, 100 lambdas, 48% of Y non-zero before
+    the tail rule of `_basis_coefficients`, 40% after): V Y 16.5 -> 12.2 ms, (A V) Y 5.6
+    -> 4.4 ms at 48% (BLAS, pieces against one product; width 12-32 within 1 ms of each
+    other; columns of Y in groups, each with its own depth: no gain).
+    """
+    k, L = Y.shape
+    nonzero = Y != 0
+    # last[l]: 1 + the row of Y[:, l]'s last non-zero (0 if none)
+    last = np.where(nonzero.any(axis=0), k - np.argmax(nonzero[::-1], axis=0), 0)
+    pieces, start = [], 0
+    for block, w in enumerate(widths):
+        for lo in range(0, min(w, k - start), width):
+            count = min(width, w - lo, k - start - lo)
+            # Y[start + lo:, l] = 0 for every l < l0 (the first piece takes every column)
+            l0 = int(np.argmax(np.append(last > start + lo, True))) if pieces else 0
+            if l0 < L:
+                pieces.append((block, lo, start + lo, count, l0))
+        start += w
+    return np.array(pieces, dtype=np.intp).reshape(-1, 5)
+
+
+def _basis_coefficients(rho_h, theta_h, phi_h):
+    """Y ((k, L)) with gamma = V_k y for every lambda: R_k y = f_k, R_k upper bidiagonal
+    (rho on, theta above the diagonal) from the rotations of k steps."""
+    k, L = rho_h.shape
     Y = np.empty((k, L))
     Y[k - 1] = phi_h[k - 1] / rho_h[k - 1]
     for i in range(k - 2, -1, -1):
         Y[i] = (phi_h[i] - theta_h[i] * Y[i + 1]) / rho_h[i]
-    # drop what cannot matter (and would be denormal numbers, slow in the products)
-    Y[np.abs(Y) < 1e-30 * np.max(np.abs(Y), axis=0)] = 0.0
-    if k % chunk == 0:
-        V.append(np.empty((p, chunk), order="F"))
-    V[-1][:, k % chunk] = steps.v_next                # v_{k+1}, for the gradient
-    Gamma = np.empty((p, L), order="F")            # written by the first product
-    for c, products in enumerate(AV):
-        lo, hi = c * chunk, min((c + 1) * chunk, k)
-        Yc = np.asfortranarray(Y[lo:hi])
-        # Gamma (+)= V_c Y_c ; R -= (A V_c) Y_c, in place (no (p, L) temporary)
-        blas.dgemm(1.0, V[c][:, :hi - lo], Yc, beta=float(c > 0), c=Gamma, overwrite_c=True)
-        blas.dgemm(-1.0, products[:, :hi - lo], Yc, beta=1.0, c=R, overwrite_c=True)
-    H = _gradient_coordinates(alphas, betas, Y, lambdas)
-    grad_sq = _norms_sq(V, chunk, k + 1, H)
-    return Gamma, R, grad_sq, k
+    # drop what cannot matter: denormal-bound numbers (slow in the products), and each
+    # column's tail whose sum is below one rounding of its largest entry, eps max |y_i|
+    # (the later steps of a lambda that converged early; `_pieces` skips them)
+    size = np.max(np.abs(Y), axis=0)
+    Y[np.abs(Y) < 1e-30 * size] = 0.0
+    tail = np.cumsum(np.abs(Y[::-1]), axis=0)[::-1]      # sum_{j >= i} |y_j|
+    Y[tail < np.finfo(np.float64).eps * size] = 0.0
+    return Y
 
 
 def _gradient_coordinates(alphas, betas, Y, lambdas):
@@ -119,41 +163,21 @@ def _gradient_coordinates(alphas, betas, Y, lambdas):
     return H
 
 
-def _norms_sq(blocks, chunk, m, H, lambda_block=16):
-    """||V H||^2 per column of H, V the first m columns of the stored blocks (p rows, unit
-    or zero columns), bounded from above for the rounding; no assumption V^T V = I.
+def _gradient_bound(H, p):
+    """An upper bound on ||V H_l||^2 for each column H_l of H ((m, L)), V any (p, m) matrix
+    whose columns were computed as unit vectors (or zero): (1 + nu) ||h||_1 squared, with
+    no assumption on V^T V (module docstring).
 
-    Short bases (m <= 2 n_lambdas, the usual case) go through the Gram matrix S = V^T V
-    (one symmetric product, p m^2 / 2 operations instead of p m L): ||V h||^2 = h^T S h, plus
-    gamma_p ||h||_1^2 for the rounding of S (at most gamma_p = p eps / (1 - p eps) per
-    entry). Long ones (S would be large) form V h, ``lambda_block`` columns at a time, and
-    add its rounding, ||fl(V h) - V h|| <= gamma_m ||h||_1: (||fl(V h)|| + gamma_m ||h||_1)^2.
+    A computed column v = fl(x fl(1 / alpha)) with alpha = fl(sqrt(fl(x . x))) has
+    ||v|| <= (1 + u)^2 / ((1 - u) sqrt(1 - gamma_p)) <= 1 + (p / 2 + 4) u (u = eps / 2,
+    gamma_p the dot product's relative error for non-negative terms; v_1 = fl(x / alpha)
+    has less). The rounding of the sum of m terms (gamma_m) and of the squaring are
+    covered by the same factor: (1 + (p + m + 12) eps) ||h||_1, squared.
     """
-    p, L = blocks[0].shape[0], H.shape[1]
-    spans = [(c * chunk, min((c + 1) * chunk, m)) for c in range(len(blocks))]
-    spans = [(lo, hi) for lo, hi in spans if lo < hi]
-    h1 = np.sum(np.abs(H), axis=0)
-    if m > 2 * L:
-        rounding = (m + 2) * np.finfo(np.float64).eps
-        out = np.empty(L)
-        for start in range(0, L, lambda_block):
-            cols = slice(start, min(start + lambda_block, L))
-            G = sum(blocks[c][:, :hi - lo] @ H[lo:hi, cols] for c, (lo, hi) in enumerate(spans))
-            norms = np.sqrt(np.einsum("ij,ij->j", G, G))
-            out[cols] = (norms + rounding / (1.0 - rounding) * h1[cols]) ** 2
-        return out
-    S = np.empty((m, m))
-    for c1, (lo1, hi1) in enumerate(spans):
-        # the diagonal block by syrk (upper triangle, half the work), the others by gemm
-        block = blas.dsyrk(1.0, blocks[c1][:, :hi1 - lo1], trans=1)
-        S[lo1:hi1, lo1:hi1] = np.triu(block) + np.triu(block, 1).T
-        for c2 in range(c1 + 1, len(spans)):
-            lo2, hi2 = spans[c2]
-            S[lo1:hi1, lo2:hi2] = blocks[c1][:, :hi1 - lo1].T @ blocks[c2][:, :hi2 - lo2]
-            S[lo2:hi2, lo1:hi1] = S[lo1:hi1, lo2:hi2].T
-    quad = np.einsum("ij,ij->j", H, S @ H)
-    rounding = (p + m + 2) * np.finfo(np.float64).eps
-    return np.maximum(quad, 0.0) + rounding / (1.0 - rounding) * h1 ** 2
+    m = H.shape[0]
+    # sum_i |h_i| (1 + nu), nu covering the norms of the v_i and this sum's rounding
+    h1 = np.sum(np.abs(H), axis=0) * (1.0 + (p + m + 12) * np.finfo(np.float64).eps)
+    return h1 * h1
 
 
 def cg_polish(red, z, lam, gamma, diag, target, max_iter):

@@ -42,16 +42,17 @@ def _check_finite(values, name):
                          "remove or impute them first")
 
 
-def check_design(X):
-    """Return X ready for the kernels: Fortran-ordered float ndarray or canonical CSC.
+def check_design(X, sparse_formats=("csc",)):
+    """Return X ready for the kernels: Fortran-ordered float ndarray or canonical sparse
+    in one of ``sparse_formats`` (CSC unless the caller takes more).
 
-    Dense Fortran-ordered float32/float64 input and CSC input with canonical indices are
-    used as they are (no copy); anything else is converted once.
+    Dense Fortran-ordered float32/float64 input and sparse input in those formats with
+    canonical indices are used as they are (no copy); anything else is converted once.
     """
     if sp.issparse(X):
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got a sparse array of shape {X.shape}")
-        if X.format != "csc":
+        if X.format not in sparse_formats:
             X = X.tocsc()
         if X.dtype not in FLOAT_DTYPES:
             if X.dtype.kind not in "fiub":

@@ -52,7 +52,7 @@ LAMBDAS = np.array([3.0, 0.3, 0.03, 0.003])
 # the solution
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
 @pytest.mark.parametrize("shape", [(30, 50), (50, 20)], ids=["n<p", "n>p"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
@@ -74,8 +74,8 @@ def test_matches_normal_equations(solver, layout, shape, fit_intercept, weighted
         assert gap <= res.dual_gap[k] * res.null_objective + 1e-13 * res.null_objective
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_penalty_factors_constant_columns_and_unpenalized_features(sparse):
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
+def test_penalty_factors_constant_columns_and_unpenalized_features(layout):
     X, y = make_problem(40, 30, seed=2)
     X[:, 3] = 2.5            # constant: beta = 0, whatever its penalty factor
     X[:, 4] = 0.0
@@ -83,7 +83,7 @@ def test_penalty_factors_constant_columns_and_unpenalized_features(sparse):
     factor = np.random.default_rng(1).uniform(0.5, 2.0, 30)
     factor[[0, 1, 3]] = 0.0  # unpenalized (feature 3 is also constant)
     factor[5] = factor[6]
-    X = to_layout(X, "csc" if sparse else "F")
+    X = to_layout(X, layout)
     w = weights(40, seed=3)
     for solver in SOLVERS:
         res = ridge_path(X, y, lambdas=LAMBDAS, sample_weight=w, penalty_factor=factor,
@@ -137,10 +137,10 @@ def test_dense_equals_sparse_on_every_route(shape):
     np.testing.assert_allclose(sparse_eigen.df, ref.df, rtol=1e-9)
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_float32_stays_float32(sparse):
+@pytest.mark.parametrize("layout", ["F", "csc", "csr"])
+def test_float32_stays_float32(layout):
     X, y = make_problem(50, 30, seed=6)
-    X = to_layout(X, "csc" if sparse else "F")
+    X = to_layout(X, layout)
     ref = ridge_path(X, y, n_lambdas=10)
     tols = TOLERANCES[np.float32]
     for solver in ["eigen", "lsqr"]:
@@ -154,6 +154,70 @@ def test_float32_stays_float32(sparse):
         objective64 = [ridge_objective(X, y, ref.coef[:, k], ref.intercept[k], lam)
                        for k, lam in enumerate(ref.lambdas)]
         np.testing.assert_allclose(objective32, objective64, rtol=tols["obj_rtol"])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_csr_and_csc_input_give_the_same_path(dtype, fit_intercept):
+    """CSR X is used as it is, CSC X transposed once (`_krylov.csr_from_csc`): the same
+    reduction, hence the same path, to rounding; a CSR with duplicated entries (not
+    canonical) is summed, on a copy."""
+    X, y = make_problem(70, 120, seed=41, density=0.2)
+    X = X.astype(dtype)
+    w = weights(70, seed=42)
+    paths = [ridge_path(to_layout(X, layout).astype(dtype), y.astype(dtype), sample_weight=w,
+                        fit_intercept=fit_intercept, n_lambdas=15, solver=solver, tol=1e-10,
+                        check_convergence=False)
+             for layout, solver in [("csc", "lsqr"), ("csr", "lsqr"), ("F", "eigen")]]
+    for res in paths[:2]:
+        assert res.coef.dtype == dtype
+        np.testing.assert_allclose(res.lambdas, paths[2].lambdas, rtol=1e-6)
+        np.testing.assert_allclose(res.coef, paths[2].coef, rtol=0,
+                                   atol=1e-5 if dtype == np.float64 else 1e-4)
+    np.testing.assert_allclose(paths[0].coef, paths[1].coef, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(paths[0].dual_gap, paths[1].dual_gap, rtol=1e-9, atol=1e-15)
+    # duplicates: X = A + B, stored as both entries' lists (not canonical)
+    csr = sp.csr_matrix(X)
+    half = csr.copy()
+    half.data = half.data / 2
+    dup = sp.csr_matrix((np.r_[half.data, half.data],
+                         np.r_[half.indices, half.indices],
+                         np.r_[0, np.cumsum(2 * np.diff(half.indptr))]), shape=X.shape)
+    order = np.concatenate([np.r_[a:b, a + half.nnz:b + half.nnz]
+                            for a, b in zip(half.indptr[:-1], half.indptr[1:])])
+    dup = sp.csr_matrix((np.r_[half.data, half.data][order], np.r_[half.indices,
+                         half.indices][order], dup.indptr), shape=X.shape)
+    assert not dup.has_canonical_format
+    before = dup.data.copy()
+    res = ridge_path(dup, y.astype(dtype), sample_weight=w, fit_intercept=fit_intercept,
+                     n_lambdas=15, solver="lsqr", tol=1e-10, check_convergence=False)
+    np.testing.assert_allclose(res.coef, paths[1].coef, rtol=0,
+                               atol=1e-9 if dtype == np.float64 else 1e-6)
+    assert np.array_equal(dup.data, before)                   # the user's X untouched
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_csr_from_csc_and_column_moments_equal_scipy(dtype, index):
+    rng = np.random.default_rng(43)
+    Xd = rng.standard_normal((60, 45)) * (rng.random((60, 45)) < 0.15)
+    Xd[:, 7], Xd[5] = 0.0, 0.0              # an empty column and an empty row
+    X = sp.csc_matrix(Xd.astype(dtype))
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    w = weights(60, seed=45)
+    data, indices, indptr, sums_t, squares_t = _krylov.csr_from_csc(
+        X.data, X.indices, X.indptr, X.shape[0], w)
+    ref = X.astype(np.float64).tocsr()
+    ref.sort_indices()
+    assert data.dtype == np.float64 and indices.dtype == indptr.dtype == index
+    assert np.array_equal(indptr, ref.indptr) and np.array_equal(indices, ref.indices)
+    assert np.array_equal(data, ref.data)
+    sums, squares = _krylov.column_moments(data, indices, indptr, 45, w)
+    Xd = X.toarray().astype(np.float64)
+    np.testing.assert_allclose(sums, w @ Xd, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(squares, w @ Xd ** 2, rtol=1e-13, atol=1e-15)
+    # the same sums in the same order, from the columns as they are read
+    assert np.array_equal(sums_t, sums) and np.array_equal(squares_t, squares)
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,13 +356,13 @@ def data_gap(X, y, beta, b, lam, w=None, factor=None):
 @pytest.mark.parametrize("chunk", [128, 7], ids=["one-block", "many-blocks"])
 @pytest.mark.parametrize("layout", ["F", "csc"])
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("n_lambdas", [30, 4], ids=["gram", "direct"])
+@pytest.mark.parametrize("n_lambdas", [30, 4], ids=["30-lambdas", "4-lambdas"])
 def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layout, weighted,
                                                         n_lambdas):
     """float64 lsqr gaps come from the bidiagonalization's recurrences, not from X: they
     must equal the gap of the returned coefficients computed from X, also after many
-    steps (lost orthogonality), across stored blocks of the basis, and whether the norms
-    go through the basis' Gram matrix (few steps per lambda) or not (many)."""
+    steps (lost orthogonality), across stored blocks of the basis, with few steps per
+    lambda or many."""
     monkeypatch.setattr(_ridge_krylov, "CHUNK", chunk)
     X, y = make_problem(80, 120, seed=21, density=0.3)
     X = to_layout(X, layout)
@@ -311,9 +375,79 @@ def test_lsqr_gap_from_recurrences_equals_gap_from_data(monkeypatch, chunk, layo
         assert res.n_epochs.max() > 2 * chunk or chunk == 128
         mine = np.array([data_gap(X, y, res.coef[:, k], res.intercept[k], lam, w, factor)
                          for k, lam in enumerate(res.lambdas)])
-        # equal up to rounding (the reported one bounds the rounding of V^T V from above)
+        # equal up to rounding (the reported one is the triangle inequality's bound)
         np.testing.assert_allclose(res.dual_gap, mine, rtol=1e-6, atol=1e-14)
         assert np.all(res.dual_gap <= tol)
+
+
+def test_gradient_bound_holds_without_orthogonality():
+    """||V h||^2 <= the bound for unit columns far from orthogonal (a shared direction
+    plus noise), for h spread over every column or concentrated on the last."""
+    rng = np.random.default_rng(5)
+    p, m = 300, 40
+    V = rng.standard_normal((p, 1)) + 0.05 * rng.standard_normal((p, m))
+    V /= np.linalg.norm(V, axis=0)
+    H = np.c_[rng.standard_normal((m, 20)), np.r_[1e-12 * rng.standard_normal(m - 1), 1.0]]
+    exact = np.sum((V @ H) ** 2, axis=0)
+    bound = _ridge_krylov._gradient_bound(H, p)
+    assert np.all(bound >= exact)
+    assert bound[-1] == pytest.approx(exact[-1], rel=1e-9)     # concentrated: tight
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_gradient_bound_equals_the_gram_norm_of_a_long_basis(layout):
+    """On a basis that lost its orthogonality (many more steps than the rank of a small
+    problem needs: max |V^T V - I| ~ 0.5), the bound equals h^T (V^T V) h, the exact
+    ||V h||^2, to 1e-6 (measured 1e-7) at every lambda whose gap is within four decades
+    of the target: h is concentrated on its last coordinate, whatever V^T V."""
+    X, y = make_problem(80, 120, seed=21, density=0.3)
+    red = Reduction(to_layout(X, layout), None, np.ones(120), True)
+    z, _, _ = red.target(y)
+    lambdas = np.geomspace(10.0, 1e-4, 12) * np.sum(red.op.col_sq_norms())
+    target = 1e-12 * 0.5 * (z @ z)
+    steps = GolubKahan(red.op.compiled(), z, lambdas, target * lambdas)
+    V, AV = np.empty((120, 300), order="F"), np.empty((80, 300), order="F")
+    k = steps.run(V, AV, 299)
+    V[:, k] = steps.v_next
+    assert steps.finished and k > 20
+    S = V[:, :k + 1].T @ V[:, :k + 1]
+    assert np.max(np.abs(S - np.eye(k + 1))) > 1e-6                    # not orthogonal
+    alphas, betas, rho, theta, phi = steps.bidiagonal()
+    Y = _ridge_krylov._basis_coefficients(rho, theta, phi)
+    H = _ridge_krylov._gradient_coordinates(alphas, betas, Y, lambdas)
+    exact = np.einsum("ij,ij->j", H, S @ H)
+    bound = _ridge_krylov._gradient_bound(H, 120)
+    assert np.all(bound >= exact * (1 - 1e-12))
+    near = bound > 1e-4 * target * lambdas
+    assert near.sum() >= 2
+    np.testing.assert_allclose(bound[near], exact[near], rtol=1e-6)
+
+
+@pytest.mark.parametrize("rows_per_block", [7, 4096])
+def test_basis_products_in_pieces_equal_numpy(rows_per_block):
+    """gamma = B Y over the first block's columns, mu^T gamma and ||z - B y||^2, in
+    pieces that skip the zero trailing coefficients (`_ridge_krylov._pieces`), across
+    blocks of the basis, with row blocks that do not divide the rows."""
+    rng = np.random.default_rng(46)
+    p, L, widths = 53, 9, [12, 5, 5]
+    k = 19                                          # the last block partly filled
+    blocks = [np.asfortranarray(rng.standard_normal((p, w))) for w in widths]
+    B = np.hstack(blocks)[:, :k]
+    Y = rng.standard_normal((k, L))
+    for l, depth in enumerate([1, 2, 2, 4, 9, 13, 17, 19, 19]):
+        Y[depth:, l] = 0.0                          # larger lambdas: fewer steps
+    Y = np.asfortranarray(Y)
+    pieces = _ridge_krylov._pieces(widths, Y, width=3)
+    assert pieces[0, 4] == 0 and np.sum(pieces[:, 3] * (L - pieces[:, 4])) < 0.6 * k * L
+    z = rng.standard_normal(p)
+    rss = _krylov.residual_norms(blocks, Y, pieces, z, rows_per_block=rows_per_block)
+    np.testing.assert_allclose(rss, np.sum((z[:, None] - B @ Y) ** 2, axis=0), rtol=1e-13)
+    expected = B @ Y
+    mean = rng.standard_normal(p)
+    mean_gamma = _krylov.combine_in_place(blocks, Y, pieces, mean,
+                                          rows_per_block=rows_per_block)
+    np.testing.assert_allclose(blocks[0][:, :L], expected, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(mean_gamma, mean @ expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("layout", ["F", "csc"])
