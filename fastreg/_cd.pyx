@@ -612,7 +612,10 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         m = st.n_ws
         added = bound_check(X, w, r, st, pen, lam * a, a * (2.0 * lam_next - lam))
         if st.n_ws != m:
+            # (also when no violator was added: a feature inside its KKT conditions only
+            # thanks to a bound joins the working set, and Anderson's history must grow)
             gram_choose(X, w, r, beta, st, True)
+            anderson_reset(st)
         elif st.gram.on:
             gram_push(st)      # exact gradients: the drift of the slotted ones is gone
         if added > 0:
