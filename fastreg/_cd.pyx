@@ -125,7 +125,8 @@ cdef struct Secant:
     double r_prev_norm   # ||r_prev||_W
     double drift         # st.drift when it was stored
     Py_ssize_t recomputes  # st.recomputes then (a recomputation breaks the chain)
-    Py_ssize_t* support  # its non-zero features (the penalized, non-constant ones)
+    double recompute_err   # st.recompute_err then
+    Py_ssize_t* support  # its non-zero features (the non-constant ones)
     Py_ssize_t* next_support  # p scratch: this lambda's, swapped in
     Py_ssize_t n_support
 
@@ -178,6 +179,7 @@ cdef struct State:
     # residual of norm r_norm (see settle_residual)
     double drift
     Py_ssize_t recomputes    # recompute_residual calls: each restarts the drift from 0
+    double recompute_err     # a bound on the last recomputation's own rounding (uncounted)
     Py_ssize_t drift_steps
     double drift_move
     double r_norm
@@ -320,8 +322,12 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
     # its distance to the references: the certificate is that of the returned coefficients,
     # whatever rounding the running residual gathered. Float32 data: computed in float64
     # (st.r64), whose squared norm is the primal's, then rounded into r (the dual point)
-    cdef Py_ssize_t i, j
-    cdef double offset = 0.0, acc = 0.0, value
+    cdef Py_ssize_t i, j, m = 0
+    cdef double offset = 0.0, acc = 0.0, value, moved = 0.0
+    for j in range(st.p):
+        if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
+            m += 1
+            moved += fabs(<double> beta[j]) * st.raw_norm[j]
     if floating is float:
         for i in range(st.n):
             st.r64[i] = yc[i]
@@ -341,12 +347,19 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
             if beta[j] != 0.0 and not st.flags[j] & CONSTANT:
                 col_update(X, j, beta[j], st.mean[j], r, &st.offset)
     # the recomputed residual is the reference point: its own rounding is not counted in
-    # float64 (as for every quantity computed once from the data)
+    # float64 (as for every quantity computed once from the data), but bounded for the
+    # predictor, which combines two recomputed residuals (_predict.pxi): m column updates,
+    # each off by u (||r||_W + 3 |b_j| ||x_j||_W) with ||r||_W <= ||yc||_W + sum |b_l| ||x_l||_W,
+    # plus the float32 rounding of r
     st.drift_steps = 0
     st.drift_move = 0.0
     settle_residual(r, yc, w, st, True)
     st.drift = 0.0
     st.recomputes += 1
+    # (||yc||_W^2 = 2 n P(0))
+    st.recompute_err = ROUNDOFF * (m * sqrt(2.0 * st.n * st.null_obj) + (m + 3) * moved)
+    if floating is float:
+        st.recompute_err += ROUNDOFF32 * st.r_norm
     if floating is float:
         st.primal_r2 = acc
     else:
@@ -526,7 +539,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef double inner_tol = target * min(1.0, 2.0 * st.inner_ratio), last_change, gap
     # moves of a few units in the last place of the dtype are rounding, not progress
     cdef double eps = 1.2e-7 if floating is float else 2.3e-16
-    cdef double noise = eps * eps * st.null_obj, last_gap = INFINITY
+    cdef double noise = eps * eps * st.null_obj
     cdef int status
     cdef bint exact
 
@@ -622,19 +635,12 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             anderson_reset(st)
             ws_epochs = 0
             next_newton = st.newton.wait
-            last_gap = INFINITY
             continue
         if added == 0:
             gap = duality_gap(st, pen, lam, beta, False, True)
             if gap <= target:
                 status = CONVERGED
                 break
-            # CD went down to a tighter inner tolerance on the same working set and the
-            # certificate did not improve: it is moving rounding (large coefficients on
-            # small or off-centre columns keep last_change above `noise`)
-            if gap >= last_gap:
-                last_change = 0.0
-            last_gap = gap
             if epochs < opts.max_epochs and last_change > 0.0:
                 # the rest is cleared: only the working-set problem needs more epochs
                 inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
@@ -660,7 +666,6 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             anderson_reset(st)
             ws_epochs = 0
             next_newton = st.newton.wait
-            last_gap = INFINITY
         gram_choose(X, w, r, beta, st, True)
     st.last_epochs = epochs
     # (floored: a lambda that ended at the rounding floor must not start the next one

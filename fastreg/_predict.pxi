@@ -22,10 +22,11 @@ cdef void predict_next(const Design* X, const floating* yc, const floating* w, f
     cdef Secant* sec = &st.sec
     cdef Py_ssize_t i, j, idx, m = 0, moving, new
     cdef Py_ssize_t* swap
-    cdef double t, b1, b0, lin, target, delta, ri, wi, uf, rounding = 0.0, chain
+    cdef double t, b1, b_prev, lin, target, delta, ri, wi, u_data, chain
+    cdef double sweep_rounding, coef_rounding = 0.0
     cdef double wr2 = 0.0, wry = 0.0, sum_wr = 0.0, ws_nnz
     cdef bint predict, moved = False, gram_on
-    uf = ROUNDOFF if floating is double else ROUNDOFF32
+    u_data = ROUNDOFF if floating is double else ROUNDOFF32
     # worth it when the epochs it saves (measured: a fifth to a third of them) cost more
     # than its O(n) sweeps: not for covariance-mode epochs over a few features of a long
     # residual (one-hot data, the start of most paths). Short sweeps (microseconds) are
@@ -46,13 +47,15 @@ cdef void predict_next(const Design* X, const floating* yc, const floating* w, f
     predict = (sec.valid and coef_prev != NULL and lam_prev > lam > lam_next)
     t = min((lam - lam_next) / (lam_prev - lam), 1.0) if predict else 0.0
     if predict:
-        # r(beta) errs from yc - X_c beta by e, r_prev by e_prev, and the secant's error
-        # e + t (e - e_prev) is bounded by drift + t * (what the drift grew by since r_prev
-        # was stored, or both bounds when a recomputation restarted it)
+        # r(beta) errs from yc - X_c beta by e, r_prev by e_prev, and the secant's error is
+        # e + t (e - e_prev): e - e_prev is what the drift grew by since r_prev was stored
+        # (the rounding of the last recomputation, common to both, cancels); when a
+        # recomputation came in between, both errors, each with its recomputation's
+        # rounding (which a certificate does not count, but t amplifies here)
         if st.recomputes == sec.recomputes:
             chain = st.drift - sec.drift
         else:
-            chain = st.drift + sec.drift
+            chain = st.drift + st.recompute_err + sec.drift + sec.recompute_err
         # r <- (1 + t) r - t r_prev, r_prev <- r, and the new r's sums (as in
         # settle_residual)
         for i in range(st.n):
@@ -64,22 +67,23 @@ cdef void predict_next(const Design* X, const floating* yc, const floating* w, f
             wr2 += wi * ri * ri
             wry += wi * ri * yc[i]
             sum_wr += wi * ri
-        # each entry rounds by 3u of the terms' magnitudes (and by uf when stored)
-        rounding = (3.0 * ROUNDOFF + uf) * ((1.0 + t) * st.r_norm + t * sec.r_prev_norm)
+        # each entry rounds by 3u of the terms' magnitudes (and by u_data when stored)
+        sweep_rounding = ((3.0 * ROUNDOFF + u_data)
+                          * ((1.0 + t) * st.r_norm + t * sec.r_prev_norm))
         sec.r_prev_norm = st.r_norm
         sec.drift = st.drift
-        st.drift += t * chain + rounding
+        st.drift += t * chain + sweep_rounding
         st.wr2 = wr2
         st.wry = wry
         st.sum_wr = sum_wr
         st.r_norm = sqrt(wr2)
-        rounding = 0.0
     else:
         for i in range(st.n):
             sec.r_prev[i] = r[i]
         sec.r_prev_norm = st.r_norm
         sec.drift = st.drift
     sec.recomputes = st.recomputes
+    sec.recompute_err = st.recompute_err
     # this solution's support (every non-zero is in the working set, or constant)
     for idx in range(st.n_ws):
         j = st.ws[idx]
@@ -88,23 +92,23 @@ cdef void predict_next(const Design* X, const floating* yc, const floating* w, f
             m += 1
     # the coefficients: every feature non-zero now or at lam_prev (PREDICTED marks the
     # ones met), r already moved to the secant of them all
-    for idx in range(sec.n_support + st.n_ws):
+    for idx in range(sec.n_support + st.n_ws if predict else 0):
         j = sec.support[idx] if idx < sec.n_support else st.ws[idx - sec.n_support]
-        if not predict or st.flags[j] & (PREDICTED | CONSTANT):
+        if st.flags[j] & (PREDICTED | CONSTANT):
             continue
         st.flags[j] |= PREDICTED
         b1 = beta[j]
-        b0 = coef_prev[j]
-        lin = b1 + t * (b1 - b0)
+        b_prev = coef_prev[j]
+        lin = b1 + t * (b1 - b_prev)
         if st.flags[j] & UNPENALIZED:
             target = lin
         else:
             target = clip(lin if lin * b1 > 0.0 else 0.0, pen.lower[j], pen.upper[j])
         beta[j] = <floating> target
-        # the secant of r moved b_j to lin (computed with rounding 3u (|b1| + t |b1 - b0|));
+        # the secant of r moved b_j to lin (computed with rounding 3u (|b1| + t |b1 - b_prev|));
         # a clipped one, or its rounding into beta's dtype, is the difference
         delta = <double> beta[j] - lin
-        rounding += 3.0 * ROUNDOFF * (fabs(b1) + t * fabs(b1 - b0)) * st.raw_norm[j]
+        coef_rounding += 3.0 * ROUNDOFF * (fabs(b1) + t * fabs(b1 - b_prev)) * st.raw_norm[j]
         if delta != 0.0:
             apply_delta(X, j, delta, r, st)
             moved = True
@@ -112,7 +116,7 @@ cdef void predict_next(const Design* X, const floating* yc, const floating* w, f
         for idx in range(sec.n_support + st.n_ws):
             j = sec.support[idx] if idx < sec.n_support else st.ws[idx - sec.n_support]
             st.flags[j] &= ~PREDICTED
-        st.drift += rounding
+        st.drift += coef_rounding
         if moved:
             settle_residual(r, yc, w, st, False)
         else:

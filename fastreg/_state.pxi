@@ -55,6 +55,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.strong_valid = False
     st.n_fixed = 0
     st.recomputes = 0
+    st.recompute_err = 0.0
     st.sec.valid = False
     st.sec.n_support = 0
     st.sec.r_prev = <double*> malloc(n * sizeof(double))

@@ -119,9 +119,10 @@ def test_predictor_on_long_residuals(monkeypatch, layout):
 def test_tolerance_at_the_rounding_floor_stops_instead_of_grinding():
     """tol 1e-13 on columns over four decades, a fifth far from 0, bounds and weights: CD's
     largest move levels off at ~1e-26 (the last bits of large coefficients), far above the
-    global noise floor. Without the stall rule and the floored inner tolerance, lambdas ran
-    to max_epochs (1.3 million epochs over the path, gaps up to 0.7); now each lambda converges
-    or stops as stalled within a few hundred epochs."""
+    global noise floor. An inner tolerance handed down below that level (each lambda that
+    ends at the rounding floor tightens it) made the next lambdas run to max_epochs (1.3
+    million epochs over the path, gaps up to 0.7); floored at 1e-6 of the target, each
+    lambda converges within a few hundred epochs."""
     X, y = mixed_scale_problem(np.float64, "csc", seed=7)
     p = X.shape[1]
     rng = np.random.default_rng(8)
