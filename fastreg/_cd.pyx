@@ -55,7 +55,7 @@ import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
                               col_dot, cols_dot, col_update, col_update_f64, col_moments,
-                              col_nnz, _dot)
+                              col_nnz, _dot, _cdot)
 
 cdef extern from *:
     """
@@ -230,9 +230,15 @@ include "_penalty.pxi"
 
 cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w,
                                 const floating* r, const State* st) noexcept nogil:
-    # s_j = x_cj^T W r_true / n, r_true = r + offset:
+    # s_j = x_cj^T W r_true / n, r_true = r + offset. Dense columns: the centred column
+    # itself (r carries no offset), whatever sum(w r) drifted to since it was last summed;
+    # with the running sum in its place, a column far from 0 turned that float32 drift
+    # into gradient errors that CD fed back (NaN on float32 columns spread 1e-3 of their
+    # mean, divergence at 1e-6 in float64: tests/test_known_issues.py). Sparse columns:
     #     = x_j^T W r / n + offset * mean_j - mean_j * sum(w * r_true) / n
     # (the last term is 0 in exact arithmetic; it absorbs the rounding drift of r)
+    if Design is DenseDesign:
+        return _cdot((<const floating*> X.data) + j * X.ld, w, r, st.mean[j], st.n) / st.n
     return col_dot(X, j, w, r) / st.n + st.mean[j] * (st.offset - st.sum_wr / st.n)
 
 
@@ -240,6 +246,11 @@ cdef void compute_grads(const Design* X, const floating* w, const floating* r,
                         State* st, bint all_features) noexcept nogil:
     # grad[J] = X_c[:, J]^T W r / n for the working set, or for every feature (one pass)
     cdef Py_ssize_t idx, j
+    if all_features and Design is DenseDesign:
+        # (the centred columns, as feature_grad: lambda_max and the sweeps see the same s_j)
+        for j in range(st.p):
+            st.grad[j] = 0.0 if st.flags[j] & CONSTANT else feature_grad(X, j, w, r, st)
+        return
     if all_features:
         cols_dot(X, w, r, st.grad)
         for j in range(st.p):

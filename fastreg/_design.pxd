@@ -68,6 +68,30 @@ cdef inline double _wdot(const floating* x, const floating* w, const floating* v
     return s0 + s1
 
 
+cdef inline double _cdot(const floating* x, const floating* w, const floating* v, double mean,
+                         Py_ssize_t n) noexcept nogil:
+    # np.dot(x - mean, w * v) (w may be NULL), accumulated in float64 with four sums
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef Py_ssize_t i, m = n - n % 4
+    if w == NULL:
+        for i in range(0, m, 4):
+            s0 += (<double> x[i] - mean) * v[i]
+            s1 += (<double> x[i + 1] - mean) * v[i + 1]
+            s2 += (<double> x[i + 2] - mean) * v[i + 2]
+            s3 += (<double> x[i + 3] - mean) * v[i + 3]
+        for i in range(m, n):
+            s0 += (<double> x[i] - mean) * v[i]
+    else:
+        for i in range(0, m, 4):
+            s0 += (<double> x[i] - mean) * w[i] * v[i]
+            s1 += (<double> x[i + 1] - mean) * w[i + 1] * v[i + 1]
+            s2 += (<double> x[i + 2] - mean) * w[i + 2] * v[i + 2]
+            s3 += (<double> x[i + 3] - mean) * w[i + 3] * v[i + 3]
+        for i in range(m, n):
+            s0 += (<double> x[i] - mean) * w[i] * v[i]
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
                            const floating* v) noexcept nogil:
     """sum_i w_i X[i, j] v_i for the raw (uncentred) column j."""
