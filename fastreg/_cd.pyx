@@ -619,9 +619,16 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             settle_residual(r, yc, w, st, True)
             exact = (sqrt(st.wr2) + 0.5 * st.drift) * st.drift <= 0.01 * target * st.n
             compute_grads(X, w, r, st, False)
-        # (an estimate when the residual will be recomputed)
+        # (an estimate when the residual will be recomputed). On to the certificate once
+        # the gap is below the target: with the residual kept exact this gap is the
+        # certificate's own (unless the bound test finds violators); an estimate keeps a
+        # margin of 2x for what the recomputation may add. (With the 2x margin for both,
+        # lambdas whose exact gap ended between 0.5 and 1 of the target paid one more
+        # epoch and working-set gap: epochs per path dense_wide lasso 1,122 -> 820, enet
+        # 459 -> 390, sparse_large lasso 209 -> 202.)
         gap = duality_gap(st, pen, lam, beta, False, exact)
-        if gap > 0.5 * target and epochs < opts.max_epochs and last_change > 0.0:
+        if (gap > (1.0 if exact else 0.5) * target and epochs < opts.max_epochs
+                and last_change > 0.0):
             # tighten the inner tolerance by the factor the gap still has to fall (under
             # linear convergence the gap and the largest coordinate decrease fall
             # together), by 2x to 1000x
