@@ -151,7 +151,8 @@ cdef struct NewtonWork:
     Py_ssize_t m         # size of the set A of the last step
     float* H             # cap x cap + cap: the single-precision factor and right-hand side
     double* vec          # 2 cap
-    Py_ssize_t* idx      # cap
+    Py_ssize_t* idx      # cap: the features of A
+    Py_ssize_t* slot     # cap: their slots in the Gram cache
 
 
 cdef struct State:

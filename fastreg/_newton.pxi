@@ -42,12 +42,15 @@ cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m) noexcept nogil:
     nw.idx = <Py_ssize_t*> realloc(nw.idx, m * sizeof(Py_ssize_t))
     if nw.idx == NULL:
         return False
+    nw.slot = <Py_ssize_t*> realloc(nw.slot, m * sizeof(Py_ssize_t))
+    if nw.slot == NULL:
+        return False
     nw.cap = m
     return True
 
 
 cdef void newton_free(NewtonWork* nw) noexcept nogil:
-    free(nw.H); free(nw.vec); free(nw.idx)
+    free(nw.H); free(nw.vec); free(nw.idx); free(nw.slot)
 
 
 cdef bint newton_step(const Design* X, const floating* w, floating* r, floating* beta,
@@ -60,7 +63,8 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     cdef double diag_max = 0.0, value
     cdef float* H
     cdef float* rhs
-    cdef double* Gj
+    cdef const double* Gj
+    cdef const Py_ssize_t* sl
     cdef double* d
     cdef double* old
     cdef int n_int, one = 1, info = 0
@@ -83,6 +87,11 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     if not gram_fill(X, w, st):
         return False
     nw.m = m
+    # (the slots of A once: G_AA is read twice, and a second indirection per entry cost
+    # as much as the factor's solves)
+    sl = nw.slot
+    for a in range(m):
+        nw.slot[a] = g.slot[nw.idx[a]]
     # the factor in single precision (half the time of double; the step only has to be a
     # good direction, it is kept only if the objective falls), refined once in double:
     # d = d0 + H^{-1} (b - H d0), with b held in old[] until the step is applied
@@ -94,8 +103,9 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
         kappa = lam * (1.0 - l1) * pen.factor[j]
         old[a] = (current_grad(X, j, w, r, st) - (alpha if beta[j] > 0.0 else -alpha)
                   - kappa * beta[j])
+        Gj = g.G + sl[a] * g.cap
         for b in range(m):
-            H[a * m + b] = <float> g.G[g.slot[j] * g.cap + g.slot[nw.idx[b]]]
+            H[a * m + b] = <float> Gj[sl[b]]
         H[a * m + a] += <float> kappa
     for a in range(m):
         diag_max = max(diag_max, H[a * m + a])
@@ -119,10 +129,10 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     # one refinement: the residual of the system in double, from the Gram cache
     for a in range(m):
         j = nw.idx[a]
-        Gj = g.G + g.slot[j] * g.cap
+        Gj = g.G + sl[a] * g.cap
         value = old[a] - lam * (1.0 - l1) * pen.factor[j] * d[a]
         for b in range(m):
-            value -= Gj[g.slot[nw.idx[b]]] * d[b]
+            value -= Gj[sl[b]] * d[b]
         rhs[a] = <float> value
     spotrs(&lower, &n_int, &one, H, &n_int, rhs, &n_int, &info)
     for a in range(m):

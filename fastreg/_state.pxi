@@ -68,6 +68,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.newton.H = NULL
     st.newton.vec = NULL
     st.newton.idx = NULL
+    st.newton.slot = NULL
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0
