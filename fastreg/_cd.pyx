@@ -720,6 +720,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     cdef floating* beta = <floating*> malloc(p * sizeof(floating))
     cdef State st
     cdef int err = 0
+    cdef bint null_model
     if yc == NULL or r == NULL or beta == NULL:
         free(yc); free(r); free(beta)
         return -1
@@ -780,12 +781,31 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             save_reference(r, w, &st)
 
         lam_prev = max(report.lambda_max, lambdas[0] if n_lambdas > 0 else 0.0)
+        null_model = beta_init == NULL
         for k in range(n_lambdas):
             lam = lambdas[k]
-            report.n_epochs[k] = solve_lambda(
-                X, yc, w, r, beta, &st, pen, opts, lam, lam_prev,
-                lambdas[k + 1] if k + 1 < n_lambdas else lam, &report.dual_gap[k],
-                &report.n_passes[k], &report.status[k])
+            null_model = null_model and lam >= report.lambda_max
+            if null_model:
+                # at or above lambda_max the null model (with the gradients of the set-up's
+                # full pass) is the solution: certified as it stands, no sweep that could
+                # move a feature whose |s_j| equals its threshold up to rounding (a
+                # coefficient of 4e-16 at lambda_max once the set-up went without
+                # covariance mode)
+                report.dual_gap[k] = duality_gap(&st, pen, lam, beta, True, True)
+                if report.dual_gap[k] <= opts.tol * st.null_obj:
+                    report.n_epochs[k] = 0
+                    report.n_passes[k] = 0
+                    report.status[k] = CONVERGED
+                    for j in range(p):
+                        if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED) and not st.flags[j] & CONSTANT:
+                            ws_add(&st, j)
+                else:
+                    null_model = False
+            if not null_model:
+                report.n_epochs[k] = solve_lambda(
+                    X, yc, w, r, beta, &st, pen, opts, lam, lam_prev,
+                    lambdas[k + 1] if k + 1 < n_lambdas else lam, &report.dual_gap[k],
+                    &report.n_passes[k], &report.status[k])
             lam_prev = lam
             # every non-zero is in the working set or fixed (coefs came zero-filled)
             b0 = ymean
