@@ -796,8 +796,10 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                     report.n_epochs[k] = 0
                     report.n_passes[k] = 0
                     report.status[k] = CONVERGED
+                    # (every non-zero in the working set, for the output below)
                     for j in range(p):
-                        if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED) and not st.flags[j] & CONSTANT:
+                        if ((beta[j] != 0.0 or st.flags[j] & UNPENALIZED)
+                                and not st.flags[j] & CONSTANT):
                             ws_add(&st, j)
                 else:
                     null_model = False
