@@ -149,10 +149,20 @@ cdef struct NewtonWork:
     Py_ssize_t cap
     Py_ssize_t wait      # epochs on a working set before the next try
     Py_ssize_t m         # size of the set A of the last step
-    float* H             # cap x cap + cap: the single-precision factor and right-hand side
+    float* L             # cap x cap, column-major: the single-precision factor of K_SS
+    float* aux           # cap x rcap + rcap x rcap + cap: K^-1 E_R, its R rows, a vector
     double* vec          # 2 cap
     Py_ssize_t* idx      # cap: the features of A
     Py_ssize_t* slot     # cap: their slots in the Gram cache
+    Py_ssize_t* fidx     # cap: the features of S in the factor's order
+    Py_ssize_t* fpos     # p: position of feature j in the factor, or -1
+    Py_ssize_t* rpos     # rcap: positions in the factor of S minus A
+    char* in_a           # cap: position in the factor belongs to A
+    Py_ssize_t rcap      # at most this many features of S outside A
+    Py_ssize_t fs        # |S|, 0: no factor
+    Py_ssize_t nr        # |S minus A| for the current step
+    double flam          # the lambda of the factor's ridge terms
+    double fdiag         # the largest diagonal entry of K_SS
 
 
 cdef struct State:
@@ -950,3 +960,67 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
         return _run(&d64, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
                     fit_intercept, plain_warm_start)
+
+
+def _newton_directions(const double[:, ::1] G not None, list sets not None,
+                       const double[::1] lambdas not None, double l1_ratio,
+                       const double[::1] penalty_factor not None,
+                       const double[:, ::1] rhs not None, Py_ssize_t n_samples):
+    """Test hook of the Newton step's linear algebra (_newton.pxi), without a design.
+
+    For each k, the direction d = (G_AA + lambdas[k] (1 - l1_ratio) diag(v_A))^-1 b on
+    A = sets[k] with b = rhs[k, :|A|], computed as the path computes it: by the factor kept
+    from step k - 1 when that is cheaper (extended by the features that entered, constrained
+    on those that left), else by a fresh one. Returns, per step, d (None where the factor
+    was refused as nearly singular), |S| and |S minus A| of the factor used.
+    """
+    cdef Py_ssize_t p = G.shape[0], k, a, m
+    cdef GramCache g
+    cdef NewtonWork nw
+    cdef Penalty pen
+    cdef bint ok
+    if G.shape[1] != p or penalty_factor.shape[0] != p:
+        raise ValueError("G must be square and penalty_factor of its size")
+    zeros = np.zeros(p)
+    cdef const double[::1] bound = zeros
+    pen.l1_ratio = l1_ratio
+    pen.factor = &penalty_factor[0]
+    pen.lower = &bound[0]
+    pen.upper = &bound[0]
+    g.cap = p
+    g.max_slots = p
+    g.n_slots = p
+    g.G = <double*> &G[0, 0]
+    g.slot = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
+    if g.slot == NULL:
+        raise MemoryError()
+    for a in range(p):
+        g.slot[a] = a
+    newton_init(&nw)
+    out = []
+    try:
+        for k, A in enumerate(sets):
+            A = np.asarray(A, dtype=np.intp)
+            m = A.shape[0]
+            if m == 0 or A.min() < 0 or A.max() >= p or np.unique(A).shape[0] != m:
+                raise ValueError(f"sets[{k}] must be a non-empty set of distinct feature "
+                                 f"indices in [0, {p})")
+            if not newton_reserve(&nw, m, p):
+                raise MemoryError()
+            for a in range(m):
+                nw.idx[a] = A[a]
+                nw.slot[a] = A[a]
+            nw.m = m
+            ok = newton_factor(&nw, &g, n_samples, &pen, lambdas[k])
+            if not ok:
+                newton_forget(&nw)
+                out.append((None, 0, 0))
+                continue
+            for a in range(m):
+                nw.vec[nw.cap + a] = rhs[k, a]
+            newton_direction(&nw, &g, &pen, lambdas[k])
+            out.append((np.array(<double[:m]> nw.vec), nw.fs, nw.nr))
+    finally:
+        newton_free(&nw)
+        free(g.slot)
+    return out

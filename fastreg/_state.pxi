@@ -63,12 +63,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.sec.next_support = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.last_epochs = 0
     st.inner_ratio = 1.0
-    st.newton.cap = 0
-    st.newton.wait = NEWTON_AFTER
-    st.newton.H = NULL
-    st.newton.vec = NULL
-    st.newton.idx = NULL
-    st.newton.slot = NULL
+    newton_init(&st.newton)
     st.n_ws = 0
     st.offset = 0.0
     st.sum_wr = 0.0

@@ -1,0 +1,121 @@
+"""The Newton step's linear algebra (_newton.pxi), checked against numpy.
+
+The path keeps the single-precision Cholesky factor of K_SS = G_SS + diag(kappa_S) between
+steps: features that enter the set A are appended to it, those that leave it stay in S and
+are held at zero by a constraint, and a factor whose ridge terms belong to another lambda
+(elastic net) is corrected by refinements. Each direction must equal the solution of
+(G_AA + diag(kappa_A)) d = b however it was computed, and each of these ways must actually
+be taken on these sequences of sets (the counts come from the hook's report of |S| and
+|S minus A|).
+"""
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+
+from fastreg import _cd
+
+N_SAMPLES, N_FEATURES = 1_000, 400
+
+
+def gram(seed=0, rho=0.8):
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((N_SAMPLES, N_FEATURES))
+    X = lfilter([np.sqrt(1.0 - rho ** 2)], [1.0, -rho], Z, axis=1)
+    X -= X.mean(axis=0)
+    return np.ascontiguousarray(X.T @ X / N_SAMPLES)
+
+
+def drifting_sets(seed=0, start=200, steps=20, enter=4, leave=1):
+    """A grows by `enter` features and loses `leave` per step, as along a lasso path."""
+    rng = np.random.default_rng(seed)
+    order = list(rng.permutation(N_FEATURES))
+    A, sets = order[:start], []
+    rest = order[start:]
+    for _ in range(steps):
+        sets.append(np.array(A))
+        for _ in range(leave):
+            A.pop(rng.integers(len(A)))
+        A += [rest.pop() for _ in range(enter)]
+    return sets
+
+
+def directions(G, sets, lambdas, l1_ratio, factor, seed=0):
+    rng = np.random.default_rng(seed)
+    rhs = rng.standard_normal((len(sets), N_FEATURES))
+    out = _cd._newton_directions(G, sets, np.asarray(lambdas, dtype=float), l1_ratio,
+                                 factor, rhs, N_SAMPLES)
+    errors = []
+    for k, (A, (d, fs, nr)) in enumerate(zip(sets, out)):
+        assert d is not None
+        assert fs - nr == len(A)
+        kappa = lambdas[k] * (1.0 - l1_ratio) * factor[A]
+        exact = np.linalg.solve(G[np.ix_(A, A)] + np.diag(kappa), rhs[k, :len(A)])
+        errors.append(np.linalg.norm(d - exact) / np.linalg.norm(exact))
+    return np.array(errors), np.array([o[1] for o in out]), np.array([o[2] for o in out])
+
+
+def test_lasso_directions_from_a_kept_factor_are_exact():
+    G, sets = gram(), drifting_sets()
+    errors, fs, nr = directions(G, sets, np.ones(len(sets)), 1.0, np.ones(N_FEATURES))
+    sizes = np.array([len(A) for A in sets])
+    # (float32 factor, one refinement in double: (eps_32 cond)^2 relative)
+    assert errors.max() < 1e-8
+    extended = (fs > sizes) | (np.r_[0, fs[:-1]] > 0) & (fs != sizes)
+    assert np.count_nonzero(nr > 0) >= 5          # features that left held at 0
+    assert np.count_nonzero(fs == sizes) >= 2     # fresh factors when the constraint grew
+    assert extended.any()
+
+
+def test_elastic_net_factor_of_the_previous_lambda_is_refined_to_the_exact_direction():
+    # consecutive lambdas 7% apart, uniform penalty factors: the refinement contracts by
+    # q = 0.07 per step, and runs until q^(k+1) <= 1e-4
+    G, sets = gram(1), drifting_sets(1)
+    lambdas = 0.5 * 0.93 ** np.arange(len(sets))
+    errors, fs, nr = directions(G, sets, lambdas, 0.5, np.ones(N_FEATURES))
+    sizes = np.array([len(A) for A in sets])
+    assert errors.max() < 1e-4
+    assert np.count_nonzero(fs > sizes) >= 5      # kept across lambdas
+
+
+def test_elastic_net_factor_is_fresh_when_the_refinement_would_contract_slowly():
+    # penalty factors 1 to 3: q = 0.07 * 3 > 0.1, so every lambda takes a fresh factor
+    G, sets = gram(2), drifting_sets(2)
+    lambdas = 0.5 * 0.93 ** np.arange(len(sets))
+    factor = np.random.default_rng(2).uniform(1.0, 3.0, N_FEATURES)
+    errors, fs, nr = directions(G, sets, lambdas, 0.5, factor)
+    assert errors.max() < 1e-8
+    assert np.array_equal(fs, [len(A) for A in sets]) and not nr.any()
+
+
+def test_same_lambda_reuses_the_elastic_net_factor_exactly():
+    G, sets = gram(3), drifting_sets(3, steps=6)
+    errors, fs, nr = directions(G, sets, np.full(len(sets), 0.2), 0.5,
+                                np.random.default_rng(3).uniform(1.0, 3.0, N_FEATURES))
+    assert errors.max() < 1e-8
+    assert np.count_nonzero(nr > 0) >= 3
+
+
+def test_nearly_singular_sets_are_refused_even_when_appended():
+    G = gram(4)
+    # feature 1 a copy of feature 0: any set holding both is singular
+    G[1, :] = G[0, :]
+    G[:, 1] = G[:, 0]
+    base = np.arange(2, 202)
+    sets = [base, np.r_[base, 0], np.r_[base, 0, 1], np.r_[base, 0, 300]]
+    rhs = np.random.default_rng(4).standard_normal((len(sets), N_FEATURES))
+    out = _cd._newton_directions(G, sets, np.ones(len(sets)), 1.0, np.ones(N_FEATURES),
+                                 rhs, N_SAMPLES)
+    assert out[0][0] is not None and out[1][0] is not None
+    assert out[2][0] is None
+    # and the next step starts over from a fresh factor of its own set
+    d, fs, nr = out[3]
+    A = sets[3]
+    assert fs == len(A) and nr == 0
+    np.testing.assert_allclose(d, np.linalg.solve(G[np.ix_(A, A)], rhs[3, :len(A)]),
+                               rtol=1e-7, atol=1e-9)
+
+
+def test_hook_rejects_an_empty_set():
+    with pytest.raises(ValueError, match="non-empty"):
+        _cd._newton_directions(gram(), [np.array([], dtype=np.intp)], np.ones(1), 1.0,
+                               np.ones(N_FEATURES), np.zeros((1, N_FEATURES)), N_SAMPLES)
