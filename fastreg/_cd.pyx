@@ -150,17 +150,19 @@ cdef struct NewtonWork:
     Py_ssize_t wait      # epochs on a working set before the next try
     Py_ssize_t m         # size of the set A of the last step
     float* L             # cap x cap, column-major: the single-precision factor of K_SS
-    float* aux           # cap x rcap + rcap x rcap + cap: K^-1 E_R, its R rows, a vector
+    float* aux           # cap x rcap + rcap x rcap + cap + rcap: V = L^-1 E_R (leading
+                         # dimension cap), the factor of V^T V, two vectors
     double* vec          # 2 cap
     Py_ssize_t* idx      # cap: the features of A
     Py_ssize_t* slot     # cap: their slots in the Gram cache
     Py_ssize_t* fidx     # cap: the features of S in the factor's order
     Py_ssize_t* fpos     # p: position of feature j in the factor, or -1
-    Py_ssize_t* rpos     # rcap: positions in the factor of S minus A
+    Py_ssize_t* rpos     # rcap: positions in the factor of S minus A (V's columns)
+    Py_ssize_t* rcol     # cap: V's column of a position in the factor, or -1
     char* in_a           # cap: position in the factor belongs to A
     Py_ssize_t rcap      # at most this many features of S outside A
     Py_ssize_t fs        # |S|, 0: no factor
-    Py_ssize_t nr        # |S minus A| for the current step
+    Py_ssize_t nr        # |S minus A|: V's columns
     double flam          # the lambda of the factor's ridge terms
     double fdiag         # the largest diagonal entry of K_SS
 
@@ -554,7 +556,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                              int* status_out) noexcept nogil:
     # working-set CD at one lambda, warm-started from beta; returns the epochs spent
     cdef Py_ssize_t j, idx, m, epochs = 0, ws_epochs = 0, passes = 0, added
-    cdef Py_ssize_t next_newton = st.newton.wait
+    cdef Py_ssize_t next_newton
     cdef double a = pen.l1_ratio, target = opts.tol * st.null_obj
     # the inner tolerance starts where the previous lambda's ended (relative to the
     # target, loosened 2x): each round it tightens costs a working-set gap
@@ -593,6 +595,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                                      pen.lower[j], pen.upper[j]) > 0.0):
                 ws_add(st, j)
     gram_choose(X, w, r, beta, st, False)
+    next_newton = newton_wait(st)
 
     anderson_reset(st)
     while True:
@@ -608,7 +611,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             if ws_epochs >= next_newton:
                 if newton_step(X, w, r, beta, st, pen, lam):
                     st.newton.wait = NEWTON_AFTER
-                    next_newton = ws_epochs + NEWTON_AFTER
+                    next_newton = ws_epochs + newton_wait(st)
                     anderson_reset(st)
                     continue
                 st.newton.wait = min(2 * st.newton.wait, <Py_ssize_t> NEWTON_MAX_WAIT)
@@ -663,7 +666,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         if added > 0:
             anderson_reset(st)
             ws_epochs = 0
-            next_newton = st.newton.wait
+            next_newton = newton_wait(st)
             continue
         if added == 0:
             gap = duality_gap(st, pen, lam, beta, False, True)
@@ -694,7 +697,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         else:
             anderson_reset(st)
             ws_epochs = 0
-            next_newton = st.newton.wait
+            next_newton = newton_wait(st)
         gram_choose(X, w, r, beta, st, True)
     st.last_epochs = epochs
     # (floored: a lambda that ended at the rounding floor must not start the next one

@@ -7,48 +7,62 @@
 #     (G_AA + diag(kappa_A)) d = s_A - alpha_A sign(b_A) - kappa_A b_A
 #
 # gives its exact minimizer b_A + d (G the Gram matrix of the centred columns, s_j the
-# gradients; Cholesky by LAPACK in single precision, one refinement in double). The full
-# step projected on the signs' orthant and the box is tried first, then the longest step
+# gradients; Cholesky by LAPACK in single precision, refined in double). The full step
+# projected on the signs' orthant and the box is tried first, then the longest step
 # without a sign change or a bound crossing (the coordinate that stops it lands exactly on
 # 0 or its bound).
 # Kept only if the working-set objective falls; CD and the certificates carry on as before
 # (the step is a way to reach the solution, never part of the proof).
 #
-# The factor is kept between steps, and between lambdas when its ridge terms do not
-# change (the lasso): it is the factor of K_SS = G_SS + diag(kappa_S) for a set S that
-# covers A. Features that enter A are appended to it (a triangular solve and a small
-# factor, O(|S|^2) per feature instead of the O(|A|^3 / 3) of a fresh one); those of S
-# that left A (R = S minus A) are held at d_R = 0 by a constraint:
+# The factor L L^T = K_SS = G_SS + diag(kappa_S) is kept between steps, for a set S that
+# covers A, and between lambdas when its ridge terms do not change (the lasso) or while
+# the refinements make up for them. Features that enter A are appended to it (a
+# triangular solve and a small factor, O(|S|^2) per feature instead of the O(|A|^3 / 3)
+# of a fresh one); those of S that left A (R = S minus A) stay in it, held at d_R = 0 by
+# a constraint through V = L^-1 E_R, kept too (a column when a feature leaves A, rows
+# when S grows):
 #
-#     d = u - W C^-1 u_R,   u = K^-1 b,   W = K^-1 E_R,   C = W_R = (K^-1)_RR,
+#     y = L^-1 b,   y -= V C^-1 V^T y,   d = L^-T y,   C = V^T V = (K^-1)_RR,
 #
-# the exact solution of the system on A (the Schur complement's, without forming it).
-# A fresh factor of A alone is taken when appending and constraining would cost more.
+# the exact solution of the system on A (d_R = V^T y = 0), without forming the Schur
+# complement. A fresh factor of A alone is taken when appending would cost more, or R
+# outgrows its room.
 # (Along a dense_square lasso path, 1,000 x 1,000, A changes by a few per cent between
 # steps: the 148 fresh factors of about 860 x 860 were a quarter of the path's time.)
 from scipy.linalg.cython_lapack cimport spotrf, spotrs
-from scipy.linalg.cython_blas cimport strsm, ssyrk, sgemv
+from scipy.linalg.cython_blas cimport strsm, strsv, ssyrk, sgemm, sgemv
 
-# a Newton step is tried after this many epochs on one working set without convergence;
-# after a step that did not help, the wait doubles (up to NEWTON_MAX_WAIT), after one that
-# did, it is back to NEWTON_AFTER
+# a Newton step is tried after this many epochs on one working set without convergence
+# (NEWTON_SOON in covariance mode: the Gram entries are there and the factor is kept, so
+# a step costs a few epochs; elsewhere it would have to fill them first); after a step
+# that did not help, the wait doubles (up to NEWTON_MAX_WAIT), after one that did, it is
+# back to NEWTON_AFTER (or NEWTON_SOON)
 cdef enum:
     NEWTON_AFTER = 12
+    NEWTON_SOON = 2
     NEWTON_MAX_WAIT = 1 << 20
 # smallest squared Cholesky pivot (single precision), relative to the largest diagonal
 # entry, for a step
 cdef double NEWTON_PIVOT = 1e-6
 # a factor whose ridge terms are another lambda's (elastic net) is kept while the
-# refinement's contraction q is at most this (consecutive lambdas of a 100-lambda grid
-# over 3 decades: q = 0.07 for uniform penalty factors); refinements until q^(k+1) is
-# at most NEWTON_REFINED
-cdef double NEWTON_MAX_Q = 0.1
+# contraction q of the iteration that corrects for them is at most this (consecutive
+# lambdas of a 100-lambda grid over 3 decades: q = 0.07 per lambda for uniform penalty
+# factors, 0.25 after four); it runs (solves only, no Gram entries) until q^(k+1) is at
+# most NEWTON_REFINED
+cdef double NEWTON_MAX_Q = 0.25
 cdef double NEWTON_REFINED = 1e-4
+
+
+cdef inline Py_ssize_t newton_wait(const State* st) noexcept nogil:
+    # epochs before the next try (counted from now)
+    if st.gram.on and st.newton.wait == NEWTON_AFTER:
+        return NEWTON_SOON
+    return st.newton.wait
 
 
 cdef void newton_init(NewtonWork* nw) noexcept nogil:
     nw.L = NULL; nw.aux = NULL; nw.vec = NULL; nw.idx = NULL; nw.slot = NULL
-    nw.fidx = NULL; nw.fpos = NULL; nw.rpos = NULL; nw.in_a = NULL
+    nw.fidx = NULL; nw.fpos = NULL; nw.rpos = NULL; nw.rcol = NULL; nw.in_a = NULL
     nw.cap = 0
     nw.rcap = 0
     nw.fs = 0
@@ -57,24 +71,34 @@ cdef void newton_init(NewtonWork* nw) noexcept nogil:
     nw.wait = NEWTON_AFTER
 
 
-cdef void newton_free(NewtonWork* nw) noexcept nogil:
+cdef void newton_release(NewtonWork* nw) noexcept nogil:
+    # the arrays sized by cap
     free(nw.L); free(nw.aux); free(nw.vec); free(nw.idx); free(nw.slot); free(nw.fidx)
-    free(nw.fpos); free(nw.rpos); free(nw.in_a)
+    free(nw.rpos); free(nw.rcol); free(nw.in_a)
+    nw.L = NULL; nw.aux = NULL; nw.vec = NULL; nw.idx = NULL; nw.slot = NULL
+    nw.fidx = NULL; nw.rpos = NULL; nw.rcol = NULL; nw.in_a = NULL
+    nw.cap = 0
+
+
+cdef void newton_free(NewtonWork* nw) noexcept nogil:
+    newton_release(nw)
+    free(nw.fpos)
     newton_init(nw)
 
 
 cdef void newton_forget(NewtonWork* nw) noexcept nogil:
-    # no factor: S is empty
+    # no factor: S (and R) empty
     cdef Py_ssize_t pos
     for pos in range(nw.fs):
         nw.fpos[nw.fidx[pos]] = -1
+        nw.rcol[pos] = -1
     nw.fs = 0
     nw.nr = 0
 
 
 cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept nogil:
-    # room for |S| up to m (or more: grown by half at least); the factor is laid out with
-    # leading dimension cap, so it is dropped when cap grows
+    # room for |A| = m and more for S (a quarter more, and grown by half at least); the
+    # factor is laid out with leading dimension cap, so it is dropped when cap grows
     cdef Py_ssize_t cap, rcap, j
     if nw.fpos == NULL:
         nw.fpos = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
@@ -84,11 +108,11 @@ cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept no
             nw.fpos[j] = -1
     if m <= nw.cap:
         return True
-    newton_forget(nw)
-    cap = max(m, nw.cap + nw.cap // 2)
+    if nw.cap > 0:
+        newton_forget(nw)
+    cap = max(m + m // 4 + 8, nw.cap + nw.cap // 2)
     rcap = cap // 8 + 1
-    free(nw.L); free(nw.aux); free(nw.vec); free(nw.idx); free(nw.slot); free(nw.fidx)
-    free(nw.rpos); free(nw.in_a)
+    newton_release(nw)
     nw.L = <float*> malloc(cap * cap * sizeof(float))
     nw.aux = <float*> malloc((cap * rcap + rcap * rcap + cap + rcap) * sizeof(float))
     nw.vec = <double*> malloc(2 * cap * sizeof(double))
@@ -96,15 +120,15 @@ cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept no
     nw.slot = <Py_ssize_t*> malloc(2 * cap * sizeof(Py_ssize_t))
     nw.fidx = <Py_ssize_t*> malloc(cap * sizeof(Py_ssize_t))
     nw.rpos = <Py_ssize_t*> malloc(rcap * sizeof(Py_ssize_t))
+    nw.rcol = <Py_ssize_t*> malloc(cap * sizeof(Py_ssize_t))
     nw.in_a = <char*> malloc(cap * sizeof(char))
     if (nw.L == NULL or nw.aux == NULL or nw.vec == NULL or nw.idx == NULL
-            or nw.slot == NULL or nw.fidx == NULL or nw.rpos == NULL or nw.in_a == NULL):
-        free(nw.L); free(nw.aux); free(nw.vec); free(nw.idx); free(nw.slot); free(nw.fidx)
-        free(nw.rpos); free(nw.in_a)
-        nw.L = NULL; nw.aux = NULL; nw.vec = NULL; nw.idx = NULL; nw.slot = NULL
-        nw.fidx = NULL; nw.rpos = NULL; nw.in_a = NULL
-        nw.cap = 0
+            or nw.slot == NULL or nw.fidx == NULL or nw.rpos == NULL or nw.rcol == NULL
+            or nw.in_a == NULL):
+        newton_release(nw)
         return False
+    for j in range(cap):
+        nw.rcol[j] = -1
     nw.cap = cap
     nw.rcap = rcap
     return True
@@ -113,14 +137,16 @@ cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept no
 cdef bint newton_extend(NewtonWork* nw, const GramCache* g, const Penalty* pen,
                         double lam) noexcept nogil:
     # appends the features of A without a position to the factor:
-    # [L11 0; L21 L22] with L21 = K21 L11^-T and L22 L22^T = K22 - L21 L21^T
+    # [L11 0; L21 L22] with L21 = K21 L11^-T and L22 L22^T = K22 - L21 L21^T,
+    # and V's rows for them: L21 V1 + L22 V2 = 0
     cdef Py_ssize_t s0 = nw.fs, k = 0, a, j, t, q, cap = nw.cap
     cdef Py_ssize_t* fslot = nw.slot + cap
     cdef float* L = nw.L
     cdef const double* Gt
-    cdef float one = 1.0, minus_one = -1.0
-    cdef int k_int, s_int, ld = <int> cap, info = 0
-    cdef char side = b'R', lower = b'L', trans = b'T', notrans = b'N', nonunit = b'N'
+    cdef float one = 1.0, minus_one = -1.0, zero = 0.0
+    cdef int k_int, s_int, nr_int, ld = <int> cap, info = 0
+    cdef char left = b'L', right = b'R', lower = b'L', trans = b'T', notrans = b'N'
+    cdef char nonunit = b'N'
     for a in range(nw.m):
         j = nw.idx[a]
         if nw.fpos[j] < 0:
@@ -150,7 +176,7 @@ cdef bint newton_extend(NewtonWork* nw, const GramCache* g, const Penalty* pen,
     k_int = <int> k
     s_int = <int> s0
     if s0 > 0:
-        strsm(&side, &lower, &trans, &nonunit, &k_int, &s_int, &one, L, &ld, L + s0, &ld)
+        strsm(&right, &lower, &trans, &nonunit, &k_int, &s_int, &one, L, &ld, L + s0, &ld)
         ssyrk(&lower, &notrans, &k_int, &s_int, &minus_one, L + s0, &ld, &one,
               L + s0 + s0 * cap, &ld)
     spotrf(&lower, &k_int, L + s0 + s0 * cap, &ld, &info)
@@ -163,37 +189,67 @@ cdef bint newton_extend(NewtonWork* nw, const GramCache* g, const Penalty* pen,
         # huge along the flat directions and undoing it would cost the residual its precision
         if <double> L[t + t * cap] * L[t + t * cap] < NEWTON_PIVOT * nw.fdiag:
             return False
+    if nw.nr > 0:
+        nr_int = <int> nw.nr
+        sgemm(&notrans, &notrans, &k_int, &nr_int, &s_int, &minus_one, L + s0, &ld,
+              nw.aux, &ld, &zero, nw.aux + s0, &ld)
+        strsm(&left, &lower, &notrans, &nonunit, &k_int, &nr_int, &one, L + s0 + s0 * cap,
+              &ld, nw.aux + s0, &ld)
     return True
 
 
+cdef void newton_drop_returned(NewtonWork* nw) noexcept nogil:
+    # the columns of V of features back in A (the last column moves into the gap)
+    cdef Py_ssize_t c = 0, last, i, cap = nw.cap
+    cdef float* V = nw.aux
+    while c < nw.nr:
+        if not nw.in_a[nw.rpos[c]]:
+            c += 1
+            continue
+        nw.rcol[nw.rpos[c]] = -1
+        last = nw.nr - 1
+        if c != last:
+            for i in range(nw.fs):
+                V[i + c * cap] = V[i + last * cap]
+            nw.rpos[c] = nw.rpos[last]
+            nw.rcol[nw.rpos[c]] = c
+        nw.nr = last
+
+
 cdef bint newton_constrain(NewtonWork* nw) noexcept nogil:
-    # W = K^-1 E_R and the factor of C = W_R, for the features of S outside A
-    cdef Py_ssize_t pos, c, b, nr = 0, fs = nw.fs
-    cdef float* W = nw.aux
-    cdef float* C = nw.aux + nw.cap * nw.rcap
+    # V's columns for the features of S that left A, and the factor of C = V^T V
+    cdef Py_ssize_t pos, c, i, c0 = nw.nr, nr = nw.nr, fs = nw.fs, pmin = nw.fs
+    cdef Py_ssize_t cap = nw.cap
+    cdef float* V = nw.aux
+    cdef float* C = nw.aux + cap * nw.rcap
+    cdef float one = 1.0, zero = 0.0
     cdef double cmax = 0.0
-    cdef int fs_int = <int> fs, ld = <int> nw.cap, nr_int, info = 0
-    cdef char lower = b'L'
+    cdef int fs_int = <int> fs, ld = <int> cap, rows, cols, nr_int, info = 0
+    cdef char left = b'L', lower = b'L', trans = b'T', notrans = b'N', nonunit = b'N'
     for pos in range(fs):
-        if not nw.in_a[pos]:
+        if not nw.in_a[pos] and nw.rcol[pos] < 0:
             if nr == nw.rcap:
                 return False
             nw.rpos[nr] = pos
+            nw.rcol[pos] = nr
             nr += 1
+            pmin = min(pmin, pos)
     nw.nr = nr
     if nr == 0:
         return True
-    for c in range(nr * fs):
-        W[c] = 0.0
-    for c in range(nr):
-        W[nw.rpos[c] + c * fs] = 1.0
+    if nr > c0:
+        # L^-1 e_pos is zero above pos: one triangular solve from the first of them
+        for c in range(c0, nr):
+            for i in range(fs):
+                V[i + c * cap] = 0.0
+            V[nw.rpos[c] + c * cap] = 1.0
+        rows = <int> (fs - pmin)
+        cols = <int> (nr - c0)
+        strsm(&left, &lower, &notrans, &nonunit, &rows, &cols, &one, nw.L + pmin + pmin * cap,
+              &ld, V + pmin + c0 * cap, &ld)
     nr_int = <int> nr
-    spotrs(&lower, &fs_int, &nr_int, nw.L, &ld, W, &fs_int, &info)
-    if info != 0:
-        return False
+    ssyrk(&lower, &trans, &nr_int, &fs_int, &one, V, &ld, &zero, C, &nr_int)
     for c in range(nr):
-        for b in range(nr):
-            C[b + c * nr] = W[nw.rpos[b] + c * fs]
         cmax = max(cmax, <double> C[c + c * nr])
     spotrf(&lower, &nr_int, C, &nr_int, &info)
     if info != 0:
@@ -243,10 +299,12 @@ cdef bint newton_factor(NewtonWork* nw, const GramCache* g, Py_ssize_t n,
                 nw.in_a[pos] = 1
             else:
                 k += 1
+        newton_drop_returned(nw)
         nr = fs - (m - k)
-        # appending k costs about k |S|^2 flops, the constraint 2 |R| |S|^2, a fresh
-        # factor |A|^3 / 3: kept while they cost at most a quarter of a fresh one
-        reuse = (fs + k <= nw.cap and nr <= nw.rcap and 12 * (k + 2 * nr) <= m
+        # appending k costs about k |S|^2 flops, a fresh factor |A|^3 / 3, the columns of
+        # V for features that left A at most |S|^2 / 2 each
+        reuse = (fs + k <= nw.cap and nr <= nw.rcap
+                 and 3 * k + 1.5 * (nr - nw.nr) <= m
                  and not (pen.l1_ratio == 1.0 and fs + k >= n))
         if reuse and newton_extend(nw, g, pen, lam) and newton_constrain(nw):
             return True
@@ -255,29 +313,31 @@ cdef bint newton_factor(NewtonWork* nw, const GramCache* g, Py_ssize_t n,
 
 
 cdef void newton_solve(NewtonWork* nw, float* u) noexcept nogil:
-    # u = d on S, from the right-hand side on A (zero on R): K^-1 u, then held at 0 on R
-    cdef Py_ssize_t c, nr = nw.nr
-    cdef float* W = nw.aux
+    # u = d on S, from the right-hand side on A (zero on R): y = L^-1 u, y -= V C^-1 V^T y,
+    # u = L^-T y
+    cdef Py_ssize_t nr = nw.nr
+    cdef float* V = nw.aux
     cdef float* C = nw.aux + nw.cap * nw.rcap
     cdef float* z = C + nw.rcap * nw.rcap + nw.cap
-    cdef float one = 1.0, minus_one = -1.0
+    cdef float one = 1.0, minus_one = -1.0, zero = 0.0
     cdef int fs_int = <int> nw.fs, ld = <int> nw.cap, nr_int = <int> nr, inc = 1, info = 0
-    cdef char lower = b'L', notrans = b'N'
-    spotrs(&lower, &fs_int, &inc, nw.L, &ld, u, &fs_int, &info)
-    if nr == 0:
-        return
-    for c in range(nr):
-        z[c] = u[nw.rpos[c]]
-    spotrs(&lower, &nr_int, &inc, C, &nr_int, z, &nr_int, &info)
-    sgemv(&notrans, &fs_int, &nr_int, &minus_one, W, &fs_int, z, &inc, &one, u, &inc)
+    cdef char lower = b'L', notrans = b'N', trans = b'T', nonunit = b'N'
+    strsv(&lower, &notrans, &nonunit, &fs_int, nw.L, &ld, u, &inc)
+    if nr > 0:
+        sgemv(&trans, &fs_int, &nr_int, &one, V, &ld, u, &inc, &zero, z, &inc)
+        spotrs(&lower, &nr_int, &inc, C, &nr_int, z, &nr_int, &info)
+        sgemv(&notrans, &fs_int, &nr_int, &minus_one, V, &ld, z, &inc, &one, u, &inc)
+    strsv(&lower, &trans, &nonunit, &fs_int, nw.L, &ld, u, &inc)
 
 
 cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pen,
                            double lam) noexcept nogil:
     # d = (G_AA + diag(kappa_A))^-1 b, b in the second half of nw.vec, d in the first: the
-    # factor's solve, then refinements d += K^-1 (b - (G_AA + diag(kappa_A)) d) with the
-    # residual in double from the Gram cache (one when the factor is K's own, more while
-    # its ridge terms are another lambda's)
+    # factor's solve; while its ridge terms are another lambda's (K_lam = K_flam - delta
+    # diag(v), delta = (flam - lam)(1 - a)), d = K_flam^-1 (b + delta v d) repeated until
+    # q^(k+1) <= NEWTON_REFINED (solves only, no Gram entries); then one refinement
+    # d += K_flam^-1 (b - (G_AA + diag(kappa_A)) d) with the residual in double from the
+    # Gram cache, for the precision the single-precision factor lacks
     cdef Py_ssize_t a, b, j, m = nw.m
     cdef double* d = nw.vec
     cdef const double* rhs = nw.vec + nw.cap
@@ -285,6 +345,7 @@ cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pe
     cdef const Py_ssize_t* sl = nw.slot
     cdef const double* Gj
     cdef double value, q = newton_contraction(nw, pen, lam), err = q
+    cdef double delta = (nw.flam - lam) * (1.0 - pen.l1_ratio)
     for a in range(nw.fs):
         u[a] = 0.0
     for a in range(m):
@@ -292,22 +353,28 @@ cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pe
     newton_solve(nw, u)
     for a in range(m):
         d[a] = u[nw.fpos[nw.idx[a]]]
-    while True:
+    while err > NEWTON_REFINED:
         for a in range(nw.fs):
             u[a] = 0.0
         for a in range(m):
             j = nw.idx[a]
-            Gj = g.G + sl[a] * g.cap
-            value = rhs[a] - lam * (1.0 - pen.l1_ratio) * pen.factor[j] * d[a]
-            for b in range(m):
-                value -= Gj[sl[b]] * d[b]
-            u[nw.fpos[j]] = <float> value
+            u[nw.fpos[j]] = <float> (rhs[a] + delta * pen.factor[j] * d[a])
         newton_solve(nw, u)
         for a in range(m):
-            d[a] += u[nw.fpos[nw.idx[a]]]
+            d[a] = u[nw.fpos[nw.idx[a]]]
         err *= q
-        if err <= NEWTON_REFINED:
-            break
+    for a in range(nw.fs):
+        u[a] = 0.0
+    for a in range(m):
+        j = nw.idx[a]
+        Gj = g.G + sl[a] * g.cap
+        value = rhs[a] - lam * (1.0 - pen.l1_ratio) * pen.factor[j] * d[a]
+        for b in range(m):
+            value -= Gj[sl[b]] * d[b]
+        u[nw.fpos[j]] = <float> value
+    newton_solve(nw, u)
+    for a in range(m):
+        d[a] += u[nw.fpos[nw.idx[a]]]
 
 
 cdef inline bint in_newton_set(Py_ssize_t j, const floating* beta, const State* st,

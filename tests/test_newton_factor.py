@@ -60,15 +60,38 @@ def test_lasso_directions_from_a_kept_factor_are_exact():
     sizes = np.array([len(A) for A in sets])
     # (float32 factor, one refinement in double: (eps_32 cond)^2 relative)
     assert errors.max() < 1e-8
-    extended = (fs > sizes) | (np.r_[0, fs[:-1]] > 0) & (fs != sizes)
-    assert np.count_nonzero(nr > 0) >= 5          # features that left held at 0
-    assert np.count_nonzero(fs == sizes) >= 2     # fresh factors when the constraint grew
-    assert extended.any()
+    # S grows by the entering features, R by those that left, until S outgrows its room
+    kept = np.flatnonzero(np.diff(fs) == 4) + 1
+    assert kept.size >= 12 and np.all(np.diff(nr)[kept - 1] == 1)
+    assert 1 <= np.count_nonzero(nr[1:] == 0) <= 3
+
+
+def test_features_back_in_a_leave_the_constraint():
+    rng = np.random.default_rng(5)
+    A, sets, left = list(range(150)), [], []
+    for step in range(30):
+        sets.append(np.array(A))
+        left.append(A.pop(rng.integers(len(A))))
+        A.append(150 + step)
+        if step % 3 == 2:
+            A += [left.pop(0), left.pop(0)]       # two that left come back
+    errors, fs, nr = directions(gram(5), sets, np.ones(len(sets)), 1.0, np.ones(N_FEATURES))
+    assert errors.max() < 1e-8
+    assert np.any(np.diff(nr) < 0) and np.any(np.diff(nr) > 0)
+
+
+def test_a_fresh_factor_when_the_features_that_left_outgrow_their_room():
+    # 6 leave per step: R reaches its room (|S| / 8) and the factor starts over
+    G, sets = gram(6), drifting_sets(6, start=240, steps=20, enter=6, leave=6)
+    errors, fs, nr = directions(G, sets, np.ones(len(sets)), 1.0, np.ones(N_FEATURES))
+    assert errors.max() < 1e-8
+    assert np.count_nonzero(nr[1:] == 0) >= 2 and nr.max() >= 24
 
 
 def test_elastic_net_factor_of_the_previous_lambda_is_refined_to_the_exact_direction():
-    # consecutive lambdas 7% apart, uniform penalty factors: the refinement contracts by
-    # q = 0.07 per step, and runs until q^(k+1) <= 1e-4
+    # consecutive lambdas 7% apart, uniform penalty factors: the correction for the ridge
+    # terms contracts by q = 0.07 per lambda since the factor (at most 0.25), and runs
+    # until q^(k+1) <= 1e-4; one refinement in double follows
     G, sets = gram(1), drifting_sets(1)
     lambdas = 0.5 * 0.93 ** np.arange(len(sets))
     errors, fs, nr = directions(G, sets, lambdas, 0.5, np.ones(N_FEATURES))
@@ -78,10 +101,10 @@ def test_elastic_net_factor_of_the_previous_lambda_is_refined_to_the_exact_direc
 
 
 def test_elastic_net_factor_is_fresh_when_the_refinement_would_contract_slowly():
-    # penalty factors 1 to 3: q = 0.07 * 3 > 0.1, so every lambda takes a fresh factor
+    # penalty factors 1 to 5: q = 0.07 * 5 > 0.25, so every lambda takes a fresh factor
     G, sets = gram(2), drifting_sets(2)
     lambdas = 0.5 * 0.93 ** np.arange(len(sets))
-    factor = np.random.default_rng(2).uniform(1.0, 3.0, N_FEATURES)
+    factor = np.random.default_rng(2).uniform(1.0, 5.0, N_FEATURES)
     errors, fs, nr = directions(G, sets, lambdas, 0.5, factor)
     assert errors.max() < 1e-8
     assert np.array_equal(fs, [len(A) for A in sets]) and not nr.any()
