@@ -152,7 +152,7 @@ cdef struct NewtonWork:
     float* L             # cap x cap, column-major: the single-precision factor of K_SS
     float* aux           # cap x rcap + rcap x rcap + cap + rcap: V = L^-1 E_R (leading
                          # dimension cap), the factor of V^T V, two vectors
-    double* vec          # 2 cap
+    double* vec          # 4 cap: d, b (then beta_A), a residual, its correction
     Py_ssize_t* idx      # cap: the features of A
     Py_ssize_t* slot     # cap: their slots in the Gram cache
     Py_ssize_t* fidx     # cap: the features of S in the factor's order
@@ -163,6 +163,7 @@ cdef struct NewtonWork:
     Py_ssize_t rcap      # at most this many features of S outside A
     Py_ssize_t fs        # |S|, 0: no factor
     Py_ssize_t nr        # |S minus A|: V's columns
+    bint c_valid         # C's factor is that of the current V
     double flam          # the lambda of the factor's ridge terms
     double fdiag         # the largest diagonal entry of K_SS
 
@@ -689,7 +690,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         if epochs >= opts.max_epochs:
             status = MAX_EPOCHS
             break
-        if add_violators(st, pen, lam * a) == 0:
+        added = add_violators(st, pen, lam * a)
+        if added == 0:
             if last_change == 0.0:
                 status = STALLED
                 break
@@ -697,8 +699,9 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         else:
             anderson_reset(st)
             ws_epochs = 0
-            next_newton = newton_wait(st)
         gram_choose(X, w, r, beta, st, True)
+        if added > 0:
+            next_newton = newton_wait(st)     # (in the mode just chosen)
     st.last_epochs = epochs
     # (floored: a lambda that ended at the rounding floor must not start the next one
     # below CD's reach)
@@ -984,6 +987,9 @@ def _newton_directions(const double[:, ::1] G not None, list sets not None,
     cdef bint ok
     if G.shape[1] != p or penalty_factor.shape[0] != p:
         raise ValueError("G must be square and penalty_factor of its size")
+    if lambdas.shape[0] != len(sets) or rhs.shape[0] != len(sets) or rhs.shape[1] < p:
+        raise ValueError("lambdas must have one entry and rhs one row of at least "
+                         "G.shape[0] entries per set")
     zeros = np.zeros(p)
     cdef const double[::1] bound = zeros
     pen.l1_ratio = l1_ratio

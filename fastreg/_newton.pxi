@@ -16,7 +16,7 @@
 #
 # The factor L L^T = K_SS = G_SS + diag(kappa_S) is kept between steps, for a set S that
 # covers A, and between lambdas when its ridge terms do not change (the lasso) or while
-# the refinements make up for them. Features that enter A are appended to it (a
+# a few more solves make up for them (newton_contraction). Features that enter A are appended to it (a
 # triangular solve and a small factor, O(|S|^2) per feature instead of the O(|A|^3 / 3)
 # of a fresh one); those of S that left A (R = S minus A) stay in it, held at d_R = 0 by
 # a constraint through V = L^-1 E_R, kept too (a column when a feature leaves A, rows
@@ -44,11 +44,11 @@ cdef enum:
 # smallest squared Cholesky pivot (single precision), relative to the largest diagonal
 # entry, for a step
 cdef double NEWTON_PIVOT = 1e-6
-# a factor whose ridge terms are another lambda's (elastic net) is kept while the
-# contraction q of the iteration that corrects for them is at most this (consecutive
-# lambdas of a 100-lambda grid over 3 decades: q = 0.07 per lambda for uniform penalty
-# factors, 0.25 after four); it runs (solves only, no Gram entries) until q^(k+1) is at
-# most NEWTON_REFINED
+# a factor whose ridge terms are another lambda's (elastic net) is kept while the rate q
+# of the iteration that corrects for them is at most this (q = |flam - lam| / flam:
+# consecutive lambdas of a 100-lambda grid over 3 decades are 0.07 apart, four 0.25);
+# it runs (solves only, no Gram entries) until spread q^(k+1) is at most NEWTON_REFINED
+# (newton_contraction)
 cdef double NEWTON_MAX_Q = 0.25
 cdef double NEWTON_REFINED = 1e-4
 
@@ -68,6 +68,7 @@ cdef void newton_init(NewtonWork* nw) noexcept nogil:
     nw.fs = 0
     nw.nr = 0
     nw.m = 0
+    nw.c_valid = False
     nw.wait = NEWTON_AFTER
 
 
@@ -94,6 +95,7 @@ cdef void newton_forget(NewtonWork* nw) noexcept nogil:
         nw.rcol[pos] = -1
     nw.fs = 0
     nw.nr = 0
+    nw.c_valid = False
 
 
 cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept nogil:
@@ -115,7 +117,7 @@ cdef bint newton_reserve(NewtonWork* nw, Py_ssize_t m, Py_ssize_t p) noexcept no
     newton_release(nw)
     nw.L = <float*> malloc(cap * cap * sizeof(float))
     nw.aux = <float*> malloc((cap * rcap + rcap * rcap + cap + rcap) * sizeof(float))
-    nw.vec = <double*> malloc(2 * cap * sizeof(double))
+    nw.vec = <double*> malloc(4 * cap * sizeof(double))
     nw.idx = <Py_ssize_t*> malloc(cap * sizeof(Py_ssize_t))
     nw.slot = <Py_ssize_t*> malloc(2 * cap * sizeof(Py_ssize_t))
     nw.fidx = <Py_ssize_t*> malloc(cap * sizeof(Py_ssize_t))
@@ -195,6 +197,7 @@ cdef bint newton_extend(NewtonWork* nw, const GramCache* g, const Penalty* pen,
               nw.aux, &ld, &zero, nw.aux + s0, &ld)
         strsm(&left, &lower, &notrans, &nonunit, &k_int, &nr_int, &one, L + s0 + s0 * cap,
               &ld, nw.aux + s0, &ld)
+        nw.c_valid = False
     return True
 
 
@@ -207,6 +210,7 @@ cdef void newton_drop_returned(NewtonWork* nw) noexcept nogil:
             c += 1
             continue
         nw.rcol[nw.rpos[c]] = -1
+        nw.c_valid = False
         last = nw.nr - 1
         if c != last:
             for i in range(nw.fs):
@@ -235,7 +239,7 @@ cdef bint newton_constrain(NewtonWork* nw) noexcept nogil:
             nr += 1
             pmin = min(pmin, pos)
     nw.nr = nr
-    if nr == 0:
+    if nr == 0 or (nw.c_valid and nr == c0):
         return True
     if nr > c0:
         # L^-1 e_pos is zero above pos: one triangular solve from the first of them
@@ -257,20 +261,24 @@ cdef bint newton_constrain(NewtonWork* nw) noexcept nogil:
     for c in range(nr):
         if <double> C[c + c * nr] * C[c + c * nr] < NEWTON_PIVOT * cmax:
             return False
+    nw.c_valid = True
     return True
 
 
-cdef double newton_contraction(const NewtonWork* nw, const Penalty* pen,
-                               double lam) noexcept nogil:
-    # q bounding the refinement's contraction when the factor's ridge terms are those of
-    # nw.flam, not lam: K_lam = K_flam - (flam - lam)(1 - a) diag(v), K_flam >= flam (1 - a)
-    # diag(v) (G is positive semi-definite), so the error of d += K_flam^-1 (b - K_lam d)
-    # shrinks by q = |flam - lam| / flam * max v / min v (over S and A) per refinement
+cdef double newton_contraction(const NewtonWork* nw, const Penalty* pen, double lam,
+                               double* spread) noexcept nogil:
+    # the rate q of x = K_flam^-1 (b + delta v x), delta = (flam - lam)(1 - a), converging to
+    # K_lam^-1 b when the factor's ridge terms are those of nw.flam, not lam: the error e
+    # maps to delta K_flam^-1 D e (D = diag(v)), and K_flam >= flam (1 - a) D (G is positive
+    # semi-definite) bounds that map by q = |flam - lam| / flam in the norm |D^1/2 e|; the
+    # relative error in the plain norm after k + 1 solves is at most spread q^(k+1),
+    # spread = sqrt(max v / min v) over S and A (infinite with an unpenalized feature)
     cdef Py_ssize_t a, pos
     cdef double vmin = INFINITY, vmax = 0.0
+    spread[0] = 1.0
     if pen.l1_ratio == 1.0 or nw.flam == lam:
         return 0.0
-    if pen.l1_ratio == 0.0 or nw.flam <= 0.0:
+    if nw.flam <= 0.0:
         return INFINITY
     for pos in range(nw.fs):
         vmin = min(vmin, pen.factor[nw.fidx[pos]])
@@ -280,16 +288,18 @@ cdef double newton_contraction(const NewtonWork* nw, const Penalty* pen,
         vmax = max(vmax, pen.factor[nw.idx[a]])
     if not vmin > 0.0:
         return INFINITY
-    return fabs(nw.flam - lam) / nw.flam * vmax / vmin
+    spread[0] = sqrt(vmax / vmin)
+    return fabs(nw.flam - lam) / nw.flam
 
 
 cdef bint newton_factor(NewtonWork* nw, const GramCache* g, Py_ssize_t n,
                         const Penalty* pen, double lam) noexcept nogil:
     # the factor of K_SS for an S covering A (nw.idx[:nw.m]) and the constraint of S - A:
     # the kept one extended when that is cheaper than a fresh factor of A (with the ridge
-    # terms of another lambda while the refinements make up for them: q <= NEWTON_MAX_Q)
+    # terms of another lambda while q <= NEWTON_MAX_Q)
     cdef Py_ssize_t a, pos, k = 0, m = nw.m, fs = nw.fs, nr
-    cdef bint reuse = fs > 0 and newton_contraction(nw, pen, lam) <= NEWTON_MAX_Q
+    cdef double spread
+    cdef bint reuse = fs > 0 and newton_contraction(nw, pen, lam, &spread) <= NEWTON_MAX_Q
     if reuse:
         for pos in range(fs):
             nw.in_a[pos] = 0
@@ -330,51 +340,55 @@ cdef void newton_solve(NewtonWork* nw, float* u) noexcept nogil:
     strsv(&lower, &trans, &nonunit, &fs_int, nw.L, &ld, u, &inc)
 
 
-cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pen,
-                           double lam) noexcept nogil:
-    # d = (G_AA + diag(kappa_A))^-1 b, b in the second half of nw.vec, d in the first: the
-    # factor's solve; while its ridge terms are another lambda's (K_lam = K_flam - delta
-    # diag(v), delta = (flam - lam)(1 - a)), d = K_flam^-1 (b + delta v d) repeated until
-    # q^(k+1) <= NEWTON_REFINED (solves only, no Gram entries); then one refinement
-    # d += K_flam^-1 (b - (G_AA + diag(kappa_A)) d) with the residual in double from the
-    # Gram cache, for the precision the single-precision factor lacks
-    cdef Py_ssize_t a, b, j, m = nw.m
-    cdef double* d = nw.vec
-    cdef const double* rhs = nw.vec + nw.cap
+cdef void newton_ridge_solve(NewtonWork* nw, const Penalty* pen, double delta,
+                             Py_ssize_t iters, const double* rhs, double* x) noexcept nogil:
+    # x = K_lam^-1 rhs on A (rhs and x in A's order): the factor's solve, then `iters` times
+    # x = K_flam^-1 (rhs + delta v x) for ridge terms of another lambda
+    cdef Py_ssize_t a, it, j
     cdef float* u = nw.aux + nw.cap * nw.rcap + nw.rcap * nw.rcap
-    cdef const Py_ssize_t* sl = nw.slot
-    cdef const double* Gj
-    cdef double value, q = newton_contraction(nw, pen, lam), err = q
-    cdef double delta = (nw.flam - lam) * (1.0 - pen.l1_ratio)
-    for a in range(nw.fs):
-        u[a] = 0.0
-    for a in range(m):
-        u[nw.fpos[nw.idx[a]]] = <float> rhs[a]
-    newton_solve(nw, u)
-    for a in range(m):
-        d[a] = u[nw.fpos[nw.idx[a]]]
-    while err > NEWTON_REFINED:
+    for it in range(iters + 1):
         for a in range(nw.fs):
             u[a] = 0.0
-        for a in range(m):
+        for a in range(nw.m):
             j = nw.idx[a]
-            u[nw.fpos[j]] = <float> (rhs[a] + delta * pen.factor[j] * d[a])
+            u[nw.fpos[j]] = <float> (rhs[a] + (delta * pen.factor[j] * x[a] if it > 0 else 0.0))
         newton_solve(nw, u)
-        for a in range(m):
-            d[a] = u[nw.fpos[nw.idx[a]]]
-        err *= q
-    for a in range(nw.fs):
-        u[a] = 0.0
+        for a in range(nw.m):
+            x[a] = u[nw.fpos[nw.idx[a]]]
+
+
+cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pen,
+                           double lam) noexcept nogil:
+    # d = (G_AA + diag(kappa_A))^-1 b, b in nw.vec[cap:2 cap], d in nw.vec[:cap]: the
+    # factor's solves (corrected for another lambda's ridge terms until spread q^(k+1) <=
+    # NEWTON_REFINED), then one refinement d += K^-1 (b - (G_AA + diag(kappa_A)) d) with
+    # the residual in double from the Gram cache, for the precision the single-precision
+    # factor lacks (its correction solved the same way)
+    cdef Py_ssize_t a, b, j, m = nw.m, iters = 0
+    cdef double* d = nw.vec
+    cdef const double* rhs = nw.vec + nw.cap
+    cdef double* res = nw.vec + 2 * nw.cap
+    cdef double* corr = nw.vec + 3 * nw.cap
+    cdef const Py_ssize_t* sl = nw.slot
+    cdef const double* Gj
+    cdef double value, spread, q = newton_contraction(nw, pen, lam, &spread), err
+    cdef double delta = (nw.flam - lam) * (1.0 - pen.l1_ratio)
+    if 0.0 < q < 1.0:
+        err = spread * q
+        while err > NEWTON_REFINED:
+            iters += 1
+            err *= q
+    newton_ridge_solve(nw, pen, delta, iters, rhs, d)
     for a in range(m):
         j = nw.idx[a]
         Gj = g.G + sl[a] * g.cap
         value = rhs[a] - lam * (1.0 - pen.l1_ratio) * pen.factor[j] * d[a]
         for b in range(m):
             value -= Gj[sl[b]] * d[b]
-        u[nw.fpos[j]] = <float> value
-    newton_solve(nw, u)
+        res[a] = value
+    newton_ridge_solve(nw, pen, delta, iters, res, corr)
     for a in range(m):
-        d[a] += u[nw.fpos[nw.idx[a]]]
+        d[a] += corr[a]
 
 
 cdef inline bint in_newton_set(Py_ssize_t j, const floating* beta, const State* st,

@@ -57,7 +57,6 @@ def directions(G, sets, lambdas, l1_ratio, factor, seed=0):
 def test_lasso_directions_from_a_kept_factor_are_exact():
     G, sets = gram(), drifting_sets()
     errors, fs, nr = directions(G, sets, np.ones(len(sets)), 1.0, np.ones(N_FEATURES))
-    sizes = np.array([len(A) for A in sets])
     # (float32 factor, one refinement in double: (eps_32 cond)^2 relative)
     assert errors.max() < 1e-8
     # S grows by the entering features, R by those that left, until S outgrows its room
@@ -88,26 +87,68 @@ def test_a_fresh_factor_when_the_features_that_left_outgrow_their_room():
     assert np.count_nonzero(nr[1:] == 0) >= 2 and nr.max() >= 24
 
 
-def test_elastic_net_factor_of_the_previous_lambda_is_refined_to_the_exact_direction():
-    # consecutive lambdas 7% apart, uniform penalty factors: the correction for the ridge
-    # terms contracts by q = 0.07 per lambda since the factor (at most 0.25), and runs
-    # until q^(k+1) <= 1e-4; one refinement in double follows
+@pytest.mark.parametrize("l1_ratio", [0.5, 0.0])
+@pytest.mark.parametrize("spread", [1.0, 5.0])
+def test_a_factor_of_an_earlier_lambda_is_corrected_to_the_exact_direction(l1_ratio, spread):
+    # consecutive lambdas 7% apart: the correction for the ridge terms contracts by
+    # q = 1 - lam / lam_factor (at most 0.25: four lambdas), in more solves when the penalty
+    # factors spread; the refinement in double is corrected the same way
     G, sets = gram(1), drifting_sets(1)
     lambdas = 0.5 * 0.93 ** np.arange(len(sets))
-    errors, fs, nr = directions(G, sets, lambdas, 0.5, np.ones(N_FEATURES))
+    factor = np.random.default_rng(1).uniform(1.0, spread, N_FEATURES)
+    errors, fs, nr = directions(G, sets, lambdas, l1_ratio, factor)
     sizes = np.array([len(A) for A in sets])
-    assert errors.max() < 1e-4
-    assert np.count_nonzero(fs > sizes) >= 5      # kept across lambdas
+    assert errors.max() < 1e-8
+    assert np.count_nonzero(fs > sizes) >= 10     # kept across lambdas
+    assert np.count_nonzero(fs == sizes) >= 4     # fresh every fifth lambda or so
 
 
-def test_elastic_net_factor_is_fresh_when_the_refinement_would_contract_slowly():
-    # penalty factors 1 to 5: q = 0.07 * 5 > 0.25, so every lambda takes a fresh factor
+def test_elastic_net_factor_is_fresh_when_lambdas_are_far_apart():
+    # lambdas 30% apart: q = 0.3 > 0.25, every lambda takes a fresh factor; and with an
+    # unpenalized feature in A the rate is unbounded, so again a fresh one each time
     G, sets = gram(2), drifting_sets(2)
-    lambdas = 0.5 * 0.93 ** np.arange(len(sets))
-    factor = np.random.default_rng(2).uniform(1.0, 5.0, N_FEATURES)
-    errors, fs, nr = directions(G, sets, lambdas, 0.5, factor)
+    factor = np.ones(N_FEATURES)
+    errors, fs, nr = directions(G, sets, 0.5 * 0.7 ** np.arange(len(sets)), 0.5, factor)
     assert errors.max() < 1e-8
     assert np.array_equal(fs, [len(A) for A in sets]) and not nr.any()
+    factor[sets[0][0]] = 0.0
+    errors, fs, nr = directions(G, sets, 0.5 * 0.93 ** np.arange(len(sets)), 0.5, factor)
+    assert errors.max() < 1e-8
+    assert np.array_equal(fs, [len(A) for A in sets]) and not nr.any()
+
+
+def test_fresh_factor_when_the_room_grows_or_the_lasso_set_would_reach_n():
+    G = gram(7)
+    order = np.random.default_rng(7).permutation(N_FEATURES)
+    # 100 features, then 300: the room (a quarter above |A|) is outgrown, the factor dropped
+    sets = [order[:100], order[:104], order[:300], order[:304]]
+    errors, fs, nr = directions(G, sets, np.ones(4), 1.0, np.ones(N_FEATURES))
+    assert errors.max() < 1e-8
+    assert list(fs) == [100, 104, 300, 304]
+    assert list(nr) == [0, 0, 0, 0]
+    # n = 205 samples: S may not reach n for the lasso (G_SS would be singular there)
+    rng = np.random.default_rng(8)
+    rhs = rng.standard_normal((3, N_FEATURES))
+    sets = [order[:200], order[1:204], order[2:205]]
+    out = _cd._newton_directions(G, sets, np.ones(3), 1.0, np.ones(N_FEATURES), rhs, 205)
+    assert [(o[1], o[2]) for o in out] == [(200, 0), (204, 1), (203, 0)]
+
+
+def test_singular_extension_falls_back_to_a_fresh_factor():
+    # feature 1 a copy of feature 0: S = base + {0, 1} is singular, A = base + {1} is not
+    G = gram(9)
+    G[1, :] = G[0, :]
+    G[:, 1] = G[:, 0]
+    base = np.arange(2, 202)
+    sets = [np.r_[base, 0], np.r_[base, 1]]
+    rhs = np.random.default_rng(9).standard_normal((2, N_FEATURES))
+    out = _cd._newton_directions(G, sets, np.ones(2), 1.0, np.ones(N_FEATURES), rhs,
+                                 N_SAMPLES)
+    d, fs, nr = out[1]
+    A = sets[1]
+    assert fs == len(A) and nr == 0
+    np.testing.assert_allclose(d, np.linalg.solve(G[np.ix_(A, A)], rhs[1, :len(A)]),
+                               rtol=1e-7, atol=1e-9)
 
 
 def test_same_lambda_reuses_the_elastic_net_factor_exactly():
@@ -138,7 +179,14 @@ def test_nearly_singular_sets_are_refused_even_when_appended():
                                rtol=1e-7, atol=1e-9)
 
 
-def test_hook_rejects_an_empty_set():
+def test_hook_rejects_bad_input():
+    G, ones = gram(), np.ones(N_FEATURES)
     with pytest.raises(ValueError, match="non-empty"):
-        _cd._newton_directions(gram(), [np.array([], dtype=np.intp)], np.ones(1), 1.0,
-                               np.ones(N_FEATURES), np.zeros((1, N_FEATURES)), N_SAMPLES)
+        _cd._newton_directions(G, [np.array([], dtype=np.intp)], np.ones(1), 1.0, ones,
+                               np.zeros((1, N_FEATURES)), N_SAMPLES)
+    with pytest.raises(ValueError, match="one entry"):
+        _cd._newton_directions(G, [np.arange(3), np.arange(4)], np.ones(1), 1.0, ones,
+                               np.zeros((2, N_FEATURES)), N_SAMPLES)
+    with pytest.raises(ValueError, match="one row"):
+        _cd._newton_directions(G, [np.arange(3)], np.ones(1), 1.0, ones,
+                               np.zeros((1, 10)), N_SAMPLES)
