@@ -39,6 +39,21 @@ def drifting_sets(seed=0, start=200, steps=20, enter=4, leave=1):
     return sets
 
 
+def gram_with_a_copy(seed):
+    """G with feature 1 a copy of feature 0: any set holding both is singular."""
+    G = gram(seed)
+    G[1, :] = G[0, :]
+    G[:, 1] = G[:, 0]
+    return G
+
+
+def assert_fresh_and_exact(G, out, A, b):
+    d, fs, nr = out
+    assert fs == len(A) and nr == 0
+    np.testing.assert_allclose(d, np.linalg.solve(G[np.ix_(A, A)], b[:len(A)]),
+                               rtol=1e-7, atol=1e-9)
+
+
 def directions(G, sets, lambdas, l1_ratio, factor, seed=0):
     rng = np.random.default_rng(seed)
     rhs = rng.standard_normal((len(sets), N_FEATURES))
@@ -136,19 +151,13 @@ def test_fresh_factor_when_the_room_grows_or_the_lasso_set_would_reach_n():
 
 def test_singular_extension_falls_back_to_a_fresh_factor():
     # feature 1 a copy of feature 0: S = base + {0, 1} is singular, A = base + {1} is not
-    G = gram(9)
-    G[1, :] = G[0, :]
-    G[:, 1] = G[:, 0]
+    G = gram_with_a_copy(9)
     base = np.arange(2, 202)
     sets = [np.r_[base, 0], np.r_[base, 1]]
     rhs = np.random.default_rng(9).standard_normal((2, N_FEATURES))
     out = _cd._newton_directions(G, sets, np.ones(2), 1.0, np.ones(N_FEATURES), rhs,
                                  N_SAMPLES)
-    d, fs, nr = out[1]
-    A = sets[1]
-    assert fs == len(A) and nr == 0
-    np.testing.assert_allclose(d, np.linalg.solve(G[np.ix_(A, A)], rhs[1, :len(A)]),
-                               rtol=1e-7, atol=1e-9)
+    assert_fresh_and_exact(G, out[1], sets[1], rhs[1])
 
 
 def test_same_lambda_reuses_the_elastic_net_factor_exactly():
@@ -160,10 +169,7 @@ def test_same_lambda_reuses_the_elastic_net_factor_exactly():
 
 
 def test_nearly_singular_sets_are_refused_even_when_appended():
-    G = gram(4)
-    # feature 1 a copy of feature 0: any set holding both is singular
-    G[1, :] = G[0, :]
-    G[:, 1] = G[:, 0]
+    G = gram_with_a_copy(4)
     base = np.arange(2, 202)
     sets = [base, np.r_[base, 0], np.r_[base, 0, 1], np.r_[base, 0, 300]]
     rhs = np.random.default_rng(4).standard_normal((len(sets), N_FEATURES))
@@ -172,11 +178,7 @@ def test_nearly_singular_sets_are_refused_even_when_appended():
     assert out[0][0] is not None and out[1][0] is not None
     assert out[2][0] is None
     # and the next step starts over from a fresh factor of its own set
-    d, fs, nr = out[3]
-    A = sets[3]
-    assert fs == len(A) and nr == 0
-    np.testing.assert_allclose(d, np.linalg.solve(G[np.ix_(A, A)], rhs[3, :len(A)]),
-                               rtol=1e-7, atol=1e-9)
+    assert_fresh_and_exact(G, out[3], sets[3], rhs[3])
 
 
 def test_hook_rejects_bad_input():
