@@ -3,6 +3,8 @@
 #   from fastreg._design cimport DenseDesign, CSCDesign32, CSCDesign64
 #   from fastreg._cd cimport Penalty, SolverOptions, PathReport, enet_path
 #
+# (A CSC design's `unit` field is NULL or per-column flags from fastreg._cd.unit_columns.)
+#
 # `enet_path` runs without the GIL; see its docstring in _cd.pyx for the objective.
 from cython cimport floating
 from fastreg._design cimport Design

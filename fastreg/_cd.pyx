@@ -934,6 +934,23 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
                 fit_intercept, plain_warm_start)
 
 
+def unit_columns(const floating[::1] data not None, const index_t[::1] indptr not None):
+    """Per column of a CSC matrix, 1 when every stored value is exactly 1 (int8 array)."""
+    cdef Py_ssize_t j, k, p = indptr.shape[0] - 1
+    out = np.zeros(max(p, 0), dtype=np.int8)
+    cdef char[::1] flags = out
+    cdef char one
+    with nogil:
+        for j in range(p):
+            one = 1
+            for k in range(indptr[j], indptr[j + 1]):
+                if data[k] != 1.0:
+                    one = 0
+                    break
+            flags[j] = one
+    return out
+
+
 def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices not None,
                   const index_t[::1] indptr not None, Py_ssize_t n_samples,
                   const floating[::1] y not None, *,
@@ -948,6 +965,9 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
     cdef CSCDesign32 d32
     cdef CSCDesign64 d64
     cdef const void* values = &data[0] if data.shape[0] else NULL
+    unit_arr = unit_columns(data, indptr)
+    cdef const char[::1] unit = unit_arr
+    d32.unit = d64.unit = &unit[0] if unit.shape[0] else NULL
     if index_t is int32_t:
         d32.data = values
         d32.indices = &indices[0] if indices.shape[0] else NULL

@@ -27,6 +27,10 @@ ctypedef struct CSCDesign32:
     const int32_t* indptr     # column j holds entries indptr[j] .. indptr[j + 1] - 1
     Py_ssize_t n_samples
     Py_ssize_t n_features
+    # NULL, or per column: 1 when every stored value is exactly 1 (one-hot and presence
+    # data), whose dots and updates then skip the values (same results, a third less
+    # memory traffic); see `unit_columns`
+    const char* unit
 
 ctypedef struct CSCDesign64:
     const void* data
@@ -34,6 +38,7 @@ ctypedef struct CSCDesign64:
     const int64_t* indptr
     Py_ssize_t n_samples
     Py_ssize_t n_features
+    const char* unit
 
 ctypedef fused Design:
     DenseDesign
@@ -107,7 +112,15 @@ cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
         x = <const floating*> X.data
         start = X.indptr[j]
         end = X.indptr[j + 1]
-        if w == NULL:
+        if X.unit != NULL and X.unit[j]:
+            if w == NULL:
+                for k in range(start, end):
+                    acc += v[X.indices[k]]
+            else:
+                for k in range(start, end):
+                    i = X.indices[k]
+                    acc += <double> w[i] * v[i]
+        elif w == NULL:
             for k in range(start, end):
                 acc += <double> x[k] * v[X.indices[k]]
         else:
@@ -156,8 +169,12 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
                 r[i] -= <floating> (delta * (x[i] - mean))
     else:
         x = <const floating*> X.data
-        for k in range(X.indptr[j], X.indptr[j + 1]):
-            r[X.indices[k]] -= d * x[k]
+        if X.unit != NULL and X.unit[j]:
+            for k in range(X.indptr[j], X.indptr[j + 1]):
+                r[X.indices[k]] -= d
+        else:
+            for k in range(X.indptr[j], X.indptr[j + 1]):
+                r[X.indices[k]] -= d * x[k]
         offset[0] += delta * mean
 
 

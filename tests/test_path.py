@@ -356,6 +356,49 @@ def test_unsorted_and_duplicate_csc_indices():
     np.testing.assert_allclose(enet_path(dup, y, n_lambdas=8, tol=1e-12).coef, ref.coef, atol=1e-9)
 
 
+def one_hot_problem(n=300, levels=(4, 6, 9), seed=0):
+    """Reference-coded one-hot columns (every stored value 1, full rank with the
+    intercept) and two general sparse columns; y from a few levels and noise."""
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for k in levels:
+        codes = rng.choice(k, size=n, p=np.arange(k, 0, -1) / (k * (k + 1) / 2))
+        blocks.append(sp.csc_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, k))[:, 1:])
+    blocks.append(sp.random(n, 2, density=0.3, format="csc", random_state=seed,
+                            data_rvs=lambda m: rng.uniform(0.5, 2.0, size=m)))
+    X = sp.hstack(blocks, format="csc")
+    coef = rng.standard_normal(X.shape[1]) * (rng.uniform(size=X.shape[1]) < 0.5)
+    y = X @ coef + 0.3 * rng.standard_normal(n) + 1.0
+    return X, y
+
+
+def test_unit_columns_flags():
+    from fastreg._cd import unit_columns
+    X = sp.csc_matrix(np.array([[1.0, 2.0, 0.0, 1.0, -1.0],
+                                [0.0, 1.0, 0.0, 1.0, 1.0],
+                                [1.0, 0.0, 0.0, 0.0, 0.0]]))
+    for dtype in (np.float64, np.float32):
+        flags = unit_columns(X.data.astype(dtype), X.indptr)
+        np.testing.assert_array_equal(flags, [1, 0, 1, 1, 0])    # (empty column: vacuously)
+    assert unit_columns(np.ones(0), np.zeros(1, dtype=np.int64)).shape == (0,)
+
+
+@pytest.mark.parametrize("weights", [None, "random"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_one_hot_columns_equal_dense(weights, l1_ratio):
+    # the CSC dots and updates of unit-valued columns skip the values (_design.pxd):
+    # same solutions as the dense storage, which reads every value
+    X, y = one_hot_problem()
+    w = weights_for(weights, X.shape[0])
+    sparse = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=15, sample_weight=w, tol=1e-13)
+    dense = enet_path(X.toarray(order="F"), y, l1_ratio=l1_ratio, n_lambdas=15,
+                      sample_weight=w, tol=1e-13)
+    assert sparse.converged.all() and dense.converged.all()
+    assert (sparse.n_nonzero[1:] > 0).all()
+    np.testing.assert_allclose(sparse.coef, dense.coef, atol=1e-7)
+    np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=1e-7)
+
+
 def test_user_lambdas_sorted_and_zero_allowed():
     X, y = make_problem(80, 10, seed=21)
     res = enet_path(X, y, lambdas=[0.01, 0.5, 0.1], tol=1e-10)
