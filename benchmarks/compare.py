@@ -19,7 +19,9 @@ fastest peer time; and pass-equivalents, path time / time of one ``X.T @ v``.
 A solver's ladder stops early once a run reaches the target against the provisional P*
 and one tighter run has been made (it contributes to P*); when the final P* leaves no
 qualifying run, the ladder resumes. ``--full-ladder`` runs every rung. A run longer than
-``--max-seconds`` ends its solver's ladder (tighter rungs only take longer).
+``--max-seconds`` ends its solver's ladder (tighter rungs only take longer). Every solver
+repeats a run shorter than ``--repeat-below`` seconds (default 2), up to 3 times, and keeps
+its fastest: the same rule for all, inside R and adelie's subprocess too.
 
 All solvers run single-threaded: BLAS and OpenMP are limited to one thread (set here
 before numpy loads, and inherited by the R and adelie subprocesses) unless the
@@ -236,6 +238,9 @@ def parse_args(argv=None):
     parser.add_argument("--max-seconds", type=float, default=300.0,
                         help="a run longer than this ends its solver's ladder")
     parser.add_argument("--full-ladder", action="store_true", help="run every rung of every ladder")
+    parser.add_argument("--repeat-below", type=float, default=peers.REPEAT_BELOW,
+                        help="every solver repeats a run faster than this many seconds, up to "
+                             f"{peers.MAX_REPEATS} times, and keeps the fastest")
     parser.add_argument("--adelie-python", default=None,
                         help="python with adelie (default: $FASTREG_ADELIE_PYTHON, this python "
                              "if it has adelie, else /work/peers-venv/bin/python)")
@@ -304,6 +309,7 @@ def main(argv=None):
                      args.markdown)
         return
     command = "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    peers.REPEAT_BELOW = args.repeat_below
     solvers, skipped = make_solvers(args)
     if not any(s.name == "fastreg" for s in solvers):
         print("note: fastreg is not among the solvers; no ratio will be reported")

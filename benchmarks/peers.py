@@ -63,8 +63,10 @@ class Run:
     info: dict = field(default_factory=dict)
 
 
-def timed(fn, repeat_below=REPEAT_BELOW):
-    """Call fn() (garbage collected first); repeat while faster than repeat_below. -> (min time, last result)."""
+def timed(fn, repeat_below=None):
+    """Call fn() (garbage collected first); repeat while faster than repeat_below (default
+    REPEAT_BELOW, as set when called). -> (min time, last result)."""
+    repeat_below = REPEAT_BELOW if repeat_below is None else repeat_below
     times, result = [], None
     while True:
         gc.collect()
