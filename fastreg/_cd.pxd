@@ -43,10 +43,18 @@ cdef struct PathReport:
     # scalars filled by enet_path
     double lambda_max        # smallest lambda with an all-zero (penalized) solution
     double null_objective    # objective of the intercept-only model
+    # only when enet_path's `coefs` is NULL: the solutions as sparse columns instead.
+    # coef_indptr is caller-owned (n_lambdas + 1); enet_path allocates coef_indices and
+    # coef_values (floating) with malloc, the caller frees them (also after an error).
+    # Column k holds entries coef_indptr[k] .. coef_indptr[k + 1] - 1, rows in any order.
+    Py_ssize_t* coef_indptr
+    Py_ssize_t* coef_indices
+    void* coef_values
 
 
 # coefs (n_features x n_lambdas, column-major) must come zero-filled: only the non-zeros
-# of each solution are written.
+# of each solution are written. coefs NULL: the solutions go to report's coef_* arrays
+# (no n_features x n_lambdas array: for large p it would outweigh a sparse X).
 cdef int enet_path(const Design* X, const floating* y, const floating* w,
                    const Penalty* pen, const SolverOptions* opts,
                    double* lambdas, Py_ssize_t n_lambdas, bint lambdas_relative,

@@ -48,6 +48,7 @@ storage layer is _design.pxd.
 """
 from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdlib cimport malloc, calloc, realloc, free
+from libc.string cimport memcpy
 from libc.stdint cimport int32_t, int64_t
 from cython cimport floating
 
@@ -726,19 +727,30 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     lambdas: decreasing, absolute, or multiples of lambda_max when lambdas_relative
     (then overwritten with the absolute values); beta_init: warm start or NULL;
     coefs: n_features x n_lambdas, column-major, zero-filled by the caller (only the
-    non-zeros are written); report: per-lambda results.
-    Returns 0, or -1 when memory ran out.
+    non-zeros are written), or NULL: the non-zeros go to report.coef_indptr/indices/values
+    (report.coef_indices and coef_values start NULL and are grown here); report: per-lambda
+    results. Returns 0, or -1 when memory ran out.
     """
     cdef Py_ssize_t n = X.n_samples, p = X.n_features, i, j, k, idx
+    cdef Py_ssize_t nnz = 0, capacity = 0
     cdef double ymean = 0.0, lam, lam_prev, delta, b0
     cdef floating* yc = <floating*> malloc(n * sizeof(floating))
     cdef floating* r = <floating*> malloc(n * sizeof(floating))
     cdef floating* beta = <floating*> malloc(p * sizeof(floating))
+    # sparse output: the previous solution, dense, for the predictor
+    cdef floating* prev = <floating*> calloc(p, sizeof(floating)) if coefs == NULL else NULL
+    cdef floating* values = NULL
+    cdef Py_ssize_t* rows = NULL
     cdef State st
     cdef int err = 0
     cdef bint null_model
-    if yc == NULL or r == NULL or beta == NULL:
-        free(yc); free(r); free(beta)
+    if coefs == NULL:
+        report.coef_indices = NULL
+        report.coef_values = NULL
+        if n_lambdas > 0:
+            report.coef_indptr[0] = 0
+    if yc == NULL or r == NULL or beta == NULL or (coefs == NULL and prev == NULL):
+        free(yc); free(r); free(beta); free(prev)
         return -1
     if state_init(X, w, r, &st, pen, opts.fit_intercept) != 0:
         err = -1
@@ -827,14 +839,36 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             lam_prev = lam
             # every non-zero is in the working set or fixed (coefs came zero-filled)
             b0 = ymean
-            for idx in range(st.n_ws):
-                j = st.ws[idx]
-                coefs[k * p + j] = beta[j]
-                b0 -= st.mean[j] * beta[j]
-            for idx in range(st.n_fixed):
-                j = st.fixed[idx]
-                coefs[k * p + j] = beta[j]
-                b0 -= st.mean[j] * beta[j]
+            if coefs != NULL:
+                for idx in range(st.n_ws):
+                    j = st.ws[idx]
+                    coefs[k * p + j] = beta[j]
+                    b0 -= st.mean[j] * beta[j]
+                for idx in range(st.n_fixed):
+                    j = st.fixed[idx]
+                    coefs[k * p + j] = beta[j]
+                    b0 -= st.mean[j] * beta[j]
+            else:
+                if nnz + st.n_ws + st.n_fixed > capacity:
+                    capacity = max(2 * capacity, nnz + st.n_ws + st.n_fixed, 1024)
+                    rows = <Py_ssize_t*> realloc(report.coef_indices,
+                                                 capacity * sizeof(Py_ssize_t))
+                    if rows != NULL:
+                        report.coef_indices = rows
+                    values = <floating*> realloc(report.coef_values, capacity * sizeof(floating))
+                    if values != NULL:
+                        report.coef_values = values
+                    if rows == NULL or values == NULL:
+                        err = -1
+                        break
+                for idx in range(st.n_ws + st.n_fixed):
+                    j = st.ws[idx] if idx < st.n_ws else st.fixed[idx - st.n_ws]
+                    if beta[j] != 0.0:
+                        rows[nnz] = j
+                        values[nnz] = beta[j]
+                        nnz += 1
+                        b0 -= st.mean[j] * beta[j]
+                report.coef_indptr[k + 1] = nnz
             report.intercept[k] = b0
             # a negative gap is rounding: the certificate is 0
             report.dual_gap[k] = max(report.dual_gap[k], 0.0)
@@ -846,10 +880,17 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             # the next lambda starts from the secant through this solution and the last
             if k + 1 < n_lambdas and not opts.plain_warm_start:
                 predict_next(X, yc, w, r, beta, &st, pen,
-                             coefs + (k - 1) * p if k > 0 else NULL,
+                             NULL if k == 0 else coefs + (k - 1) * p if coefs != NULL else prev,
                              lambdas[k - 1] if k > 0 else lam, lam, lambdas[k + 1])
+                if coefs == NULL:
+                    # prev <- this solution (the one before is column k - 1)
+                    for idx in range(report.coef_indptr[k - 1] if k > 0 else 0,
+                                     report.coef_indptr[k]):
+                        prev[rows[idx]] = 0.0
+                    for idx in range(report.coef_indptr[k], report.coef_indptr[k + 1]):
+                        prev[rows[idx]] = values[idx]
     state_free(&st)
-    free(yc); free(r); free(beta)
+    free(yc); free(r); free(beta); free(prev)
     return err
 
 
@@ -867,14 +908,19 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
                const double[::1] penalty_factor, const double[::1] lower_bounds,
                const double[::1] upper_bounds, double l1_ratio, double[::1] lambdas,
                bint lambdas_relative, const floating[::1] coef_init, double tol,
-               Py_ssize_t max_epochs, bint fit_intercept, bint plain_warm_start):
-    cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0]
+               Py_ssize_t max_epochs, bint fit_intercept, bint plain_warm_start,
+               bint sparse_coef):
+    cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0], nnz
     dtype = np.float32 if floating is float else np.float64
-    # zeros (pages the OS zero-fills when first touched, untouched ones cost nothing),
-    # in huge pages where the OS offers them: with 4 KiB pages the scattered non-zeros
-    # fault one page at a time (sparse 200,000 x 200,000 lasso: 0.40 s of the path)
-    coefs_arr = np.zeros((p, K), dtype=dtype, order="F")
-    advise_huge_pages(<void*> <size_t> coefs_arr.ctypes.data, coefs_arr.nbytes)
+    # dense: zeros (pages the OS zero-fills when first touched, untouched ones cost
+    # nothing), in huge pages where the OS offers them: with 4 KiB pages the scattered
+    # non-zeros fault one page at a time (sparse 200,000 x 200,000 lasso: 0.40 s of the
+    # path; with huge pages still 0.25 s, the zero-filling of 160 MB in this VM)
+    coefs_arr = np.zeros((0 if sparse_coef else p, K), dtype=dtype, order="F")
+    if not sparse_coef:
+        advise_huge_pages(<void*> <size_t> coefs_arr.ctypes.data, coefs_arr.nbytes)
+    indptr_arr = np.zeros(K + 1, dtype=np.intp)
+    cdef Py_ssize_t[::1] coef_indptr = indptr_arr
     out = {name: np.zeros(K) for name in ("intercept", "dual_gap", "dev_ratio")}
     out["n_epochs"] = np.zeros(K, dtype=np.intp)
     out["n_passes"] = np.zeros(K, dtype=np.intp)
@@ -904,12 +950,29 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
     report.n_epochs = &n_epochs[0] if K else NULL
     report.n_passes = &n_passes[0] if K else NULL
     report.status = &status[0] if K else NULL
+    report.coef_indptr = &coef_indptr[0]
+    report.coef_indices = NULL
+    report.coef_values = NULL
     with nogil:
         err = enet_path(X, &y[0], w, &pen, &opts, &lambdas[0] if K else NULL, K,
-                        lambdas_relative, b0, &coefs[0, 0] if K else NULL, &report)
+                        lambdas_relative, b0,
+                        &coefs[0, 0] if K and not sparse_coef else NULL, &report)
+    if sparse_coef and err == 0:
+        # (copied out: a few entries per lambda, not p)
+        nnz = coef_indptr[K]
+        rows = np.empty(nnz, dtype=np.intp)
+        values = np.empty(nnz, dtype=dtype)
+        if nnz:
+            memcpy(<void*> <size_t> rows.ctypes.data, report.coef_indices,
+                   nnz * sizeof(Py_ssize_t))
+            memcpy(<void*> <size_t> values.ctypes.data, report.coef_values,
+                   nnz * sizeof(floating))
+        out["coef_sparse"] = (values, rows, indptr_arr)
+    free(report.coef_indices)
+    free(report.coef_values)
     if err != 0:
         raise MemoryError("fastreg: could not allocate the solver's work arrays")
-    out["coef"] = coefs_arr
+    out["coef"] = None if sparse_coef else coefs_arr
     out["lambda_max"] = report.lambda_max
     out["null_objective"] = report.null_objective
     return out
@@ -922,8 +985,10 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
                     const double[::1] upper_bounds not None,
                     double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
                     const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
-                    bint fit_intercept, bint plain_warm_start=False):
-    """Path on a Fortran-ordered dense X (used in place). Arguments as for `enet_path`."""
+                    bint fit_intercept, bint plain_warm_start=False, bint sparse_coef=False):
+    """Path on a Fortran-ordered dense X (used in place). Arguments as for `enet_path`;
+    sparse_coef: the solutions as out["coef_sparse"] = (values, rows, indptr), CSC columns
+    with rows in any order, instead of the dense out["coef"]."""
     cdef DenseDesign design
     design.data = &X[0, 0]
     design.ld = X.strides[1] // sizeof(floating)
@@ -931,7 +996,7 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
     design.n_features = X.shape[1]
     return _run(&design, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                 l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                fit_intercept, plain_warm_start)
+                fit_intercept, plain_warm_start, sparse_coef)
 
 
 def unit_columns(const floating[::1] data not None, const index_t[::1] indptr not None):
@@ -960,8 +1025,9 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
                   const double[::1] upper_bounds not None,
                   double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
                   const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
-                  bint fit_intercept, bint plain_warm_start=False):
-    """Path on a CSC matrix given by its arrays (used in place, no duplicate entries)."""
+                  bint fit_intercept, bint plain_warm_start=False, bint sparse_coef=False):
+    """Path on a CSC matrix given by its arrays (used in place, no duplicate entries);
+    sparse_coef as for `enet_path_dense`."""
     cdef CSCDesign32 d32
     cdef CSCDesign64 d64
     cdef const void* values = &data[0] if data.shape[0] else NULL
@@ -976,7 +1042,7 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
         d32.n_features = indptr.shape[0] - 1
         return _run(&d32, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                    fit_intercept, plain_warm_start)
+                    fit_intercept, plain_warm_start, sparse_coef)
     else:
         d64.data = values
         d64.indices = &indices[0] if indices.shape[0] else NULL
@@ -985,7 +1051,7 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
         d64.n_features = indptr.shape[0] - 1
         return _run(&d64, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
-                    fit_intercept, plain_warm_start)
+                    fit_intercept, plain_warm_start, sparse_coef)
 
 
 def _newton_directions(const double[:, ::1] G not None, list sets not None,

@@ -24,6 +24,37 @@ class ConvergenceWarning(UserWarning):
     """A solution did not reach its duality-gap target."""
 
 
+class _Coefficients:
+    """`PathResult.coef`: to the reader always the dense (n_features, n_lambdas) array.
+
+    Given sparse (any scipy.sparse matrix or array, as `enet_path` gives it), it is kept
+    as a CSC array and made dense on the first read of ``coef`` (then kept): a path's
+    n_features x n_lambdas array, which for large p outweighs a sparse X (200,000 features,
+    100 lambdas: 160 MB), is only allocated when asked for. `coef_sparse`, `n_nonzero`,
+    `n_features` and `predict` do not need it.
+    """
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        dense = obj.__dict__.get("_coef")
+        if dense is None:
+            dense = obj.__dict__["_coef_sparse"].toarray(order="F")
+            obj.__dict__["_coef"] = dense
+        return dense
+
+    def __set__(self, obj, value):
+        if sp.issparse(value):
+            S = sp.csc_array(value, copy=True)
+            S.sum_duplicates()      # (sorted rows, one entry each)
+            S.eliminate_zeros()
+            obj.__dict__["_coef_sparse"] = S
+            obj.__dict__["_coef"] = None
+        else:
+            obj.__dict__["_coef"] = np.asarray(value)
+            obj.__dict__["_coef_sparse"] = None
+
+
 @dataclass(frozen=True, eq=False)
 class PathResult:
     """A regularization path: one column of ``coef`` per lambda, in decreasing lambda order.
@@ -33,7 +64,8 @@ class PathResult:
     lambdas : ndarray of shape (n_lambdas,)
         Decreasing regularization strengths.
     coef : ndarray of shape (n_features, n_lambdas)
-        Coefficients, in the dtype of X.
+        Coefficients, in the dtype of X. `enet_path` keeps them sparse and builds this
+        array on its first use (then keeps it); see `coef_sparse`.
     intercept : ndarray of shape (n_lambdas,)
         Intercepts (0 when fit_intercept=False).
     dual_gap : ndarray of shape (n_lambdas,)
@@ -84,14 +116,28 @@ class PathResult:
     upper_bounds: np.ndarray | None = field(default=None, kw_only=True)
 
     @property
+    def coef_sparse(self) -> sp.csc_array:
+        """The coefficients as a CSC array (n_features, n_lambdas), sorted rows and no
+        stored zeros, without making the dense `coef` (built from it when that is all the
+        result holds)."""
+        S = self.__dict__.get("_coef_sparse")
+        if S is None:
+            S = sp.csc_array(self.__dict__["_coef"])
+            self.__dict__["_coef_sparse"] = S
+        return S
+
+    @property
     def n_nonzero(self) -> np.ndarray:
         """Number of non-zero coefficients at each lambda."""
+        if self.__dict__.get("_coef") is None:
+            return np.diff(self.coef_sparse.indptr)
         return np.count_nonzero(self.coef, axis=0)
 
     @property
     def n_features(self) -> int:
         """Number of features."""
-        return self.coef.shape[0]
+        held = self.__dict__.get("_coef")
+        return (self.coef_sparse if held is None else held).shape[0]
 
     def _interpolation(self, lambdas):
         """(left index, right index, weight of right) for each requested lambda.
@@ -149,7 +195,8 @@ class PathResult:
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features; the path was fitted on {self.n_features}")
         if lambdas is None:
-            return _sparse_product(X, self.coef) + self.intercept
+            coef = self.coef if self.__dict__.get("_coef") is not None else self.coef_sparse
+            return _sparse_product(X, coef) + self.intercept
         coef = self.coef_at(lambdas)
         return _sparse_product(X, coef) + self.intercept_at(lambdas)
 
@@ -189,17 +236,28 @@ class PathResult:
                 f"converged={int(self.converged.sum())}/{self.lambdas.size})")
 
 
+# (set after the dataclass is made, so that the field stays required; the generated
+# __init__ assigns through it)
+PathResult.coef = _Coefficients()
+
+
 def _sparse_product(X, coef, rows=None):
     """X[rows] @ coef, touching only the columns of X where coef has a non-zero row."""
     squeeze = coef.ndim == 1
     coef = coef[:, None] if squeeze else coef
-    active = np.flatnonzero(np.any(coef != 0, axis=1))
+    if sp.issparse(coef):
+        # (a path's CSC coefficients: their rows, densified alone)
+        active = np.unique(coef.indices)
+        coef_active = sp.csr_array(coef)[active].toarray()
+    else:
+        active = np.flatnonzero(np.any(coef != 0, axis=1))
+        coef_active = coef[active]
     n_rows = X.shape[0] if rows is None else len(rows)
     if active.size == 0:
         out = np.zeros((n_rows, coef.shape[1]))
     else:
         XA = X[:, active]
-        out = np.asarray((XA if rows is None else XA[rows]) @ coef[active])
+        out = np.asarray((XA if rows is None else XA[rows]) @ coef_active)
     return out[:, 0] if squeeze else out
 
 
@@ -287,14 +345,18 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
     kwargs = dict(sample_weight=w, penalty_factor=factor, lower_bounds=lower, upper_bounds=upper,
                   l1_ratio=l1_ratio, lambdas=grid, lambdas_relative=relative, coef_init=coef_init,
                   tol=tol, max_epochs=max_epochs, fit_intercept=bool(fit_intercept))
+    # the solutions come back sparse (a few non-zeros per lambda), `coef` is made dense
+    # when first read
     if sp.issparse(X):
-        out = _cd.enet_path_csc(X.data, X.indices, X.indptr, n_samples, y, **kwargs)
+        out = _cd.enet_path_csc(X.data, X.indices, X.indptr, n_samples, y, sparse_coef=True,
+                                **kwargs)
     else:
-        out = _cd.enet_path_dense(X, y, **kwargs)
+        out = _cd.enet_path_dense(X, y, sparse_coef=True, **kwargs)
+    coef = sp.csc_array(out["coef_sparse"], shape=(n_features, grid.size))
 
     status = out["status"]
     result = PathResult(
-        lambdas=grid, coef=out["coef"], intercept=out["intercept"], dual_gap=out["dual_gap"],
+        lambdas=grid, coef=coef, intercept=out["intercept"], dual_gap=out["dual_gap"],
         n_epochs=out["n_epochs"], n_passes=out["n_passes"], converged=status == 0,
         status=status,
         dev_ratio=out["dev_ratio"], l1_ratio=l1_ratio, tol=tol,
@@ -315,7 +377,7 @@ def warn_if_not_converged(result, category, stacklevel=3):
     if bad.size == 0:
         return
     k = bad[np.argmax(result.dual_gap[bad])]
-    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=result.coef.dtype.name)
+    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=result.coef_sparse.dtype.name)
     warnings.warn(
         f"fastreg: {bad.size} of {status.size} lambda(s) did not converge. Worst: lambda="
         f"{result.lambdas[k]:.6g} (index {k}) stopped at duality gap {result.dual_gap[k]:.3g} "

@@ -399,6 +399,78 @@ def test_one_hot_columns_equal_dense(weights, l1_ratio):
     np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["F", "csc"])
+@pytest.mark.parametrize("plain_warm_start", [False, True])
+def test_sparse_solution_output_equals_dense(dtype, layout, plain_warm_start):
+    # the kernel's two outputs (dense columns, or the non-zeros as CSC columns with the
+    # predictor's previous solution kept aside): the same path bit for bit
+    from fastreg import _cd
+    X, y = make_problem(60, 90, seed=4, dtype=dtype)
+    X = to_layout(X, layout).astype(dtype)
+    p, lam = X.shape[1], np.geomspace(1.0, 1e-2, 25)
+    w = weights_for("random", 60)
+    kw = dict(sample_weight=(w * 60 / w.sum()).astype(dtype), penalty_factor=np.ones(p),
+              lower_bounds=np.full(p, -np.inf), upper_bounds=np.full(p, np.inf),
+              l1_ratio=0.8, lambdas_relative=True, tol=1e-9, max_epochs=100_000,
+              fit_intercept=True, plain_warm_start=plain_warm_start)
+
+    def run(sparse_coef):
+        if layout == "csc":
+            return _cd.enet_path_csc(X.data, X.indices, X.indptr, 60, y, lambdas=lam.copy(),
+                                     sparse_coef=sparse_coef, **kw)
+        return _cd.enet_path_dense(X, y, lambdas=lam.copy(), sparse_coef=sparse_coef, **kw)
+
+    dense, sparse = run(False), run(True)
+    assert sparse["coef"] is None
+    values, rows, indptr = sparse["coef_sparse"]
+    assert values.dtype == dtype and indptr.size == lam.size + 1
+    assert np.all(values != 0)
+    C = sp.csc_array((values, rows, indptr), shape=(p, lam.size)).toarray()
+    np.testing.assert_array_equal(C, dense["coef"])
+    np.testing.assert_array_equal(sparse["n_epochs"], dense["n_epochs"])
+    np.testing.assert_array_equal(sparse["intercept"], dense["intercept"])
+    assert np.diff(indptr)[-1] >= 10                    # (a path with something to keep)
+
+
+def test_path_keeps_coefficients_sparse_until_read():
+    X, y = make_problem(80, 300, density=0.1, seed=5, dtype=np.float32)
+    res = enet_path(X, y, n_lambdas=20)
+    assert res.__dict__["_coef"] is None                  # no n_features x n_lambdas array
+    S = res.coef_sparse
+    assert S.shape == (300, 20) and S.dtype == np.float32 and S.has_sorted_indices
+    np.testing.assert_array_equal(res.n_nonzero, np.diff(S.indptr))
+    assert res.n_features == 300
+    pred = res.predict(X)
+    assert res.__dict__["_coef"] is None                  # predict used the sparse form
+    dense = res.coef                                      # built on first read, then kept
+    assert dense.dtype == np.float32 and dense.flags["F_CONTIGUOUS"] and res.coef is dense
+    np.testing.assert_array_equal(dense, S.toarray())
+    np.testing.assert_array_equal(res.n_nonzero, np.count_nonzero(dense, axis=0))
+    np.testing.assert_allclose(pred, X @ dense + res.intercept, rtol=1e-5, atol=1e-5)
+    assert "coef" not in repr(res)
+
+
+def test_path_result_accepts_dense_or_sparse_coef():
+    from fastreg import PathResult
+    common = dict(lambdas=np.array([2.0, 1.0]), intercept=np.zeros(2), dual_gap=np.zeros(2),
+                  n_epochs=np.zeros(2, dtype=int), n_passes=np.zeros(2, dtype=int),
+                  converged=np.ones(2, bool), status=np.zeros(2, dtype=np.intc),
+                  dev_ratio=np.zeros(2), l1_ratio=1.0, tol=1e-4, lambda_max=2.0,
+                  null_objective=1.0)
+    dense = np.array([[0.0, 1.5], [0.0, 0.0], [2.0, 0.0]])
+    # duplicates and a stored zero: summed and dropped
+    coo = sp.coo_matrix(([2.0, 1.0, 0.5, 0.0], ([2, 0, 0, 1], [0, 1, 1, 1])), shape=(3, 2))
+    for coef in (dense, coo):
+        res = PathResult(coef=coef, **common)
+        np.testing.assert_array_equal(res.coef, dense)
+        np.testing.assert_array_equal(res.coef_sparse.toarray(), dense)
+        np.testing.assert_array_equal(res.n_nonzero, [1, 1])
+        assert res.n_features == 3
+    with pytest.raises(TypeError):
+        PathResult(**common)                              # coef is still required
+
+
 def test_user_lambdas_sorted_and_zero_allowed():
     X, y = make_problem(80, 10, seed=21)
     res = enet_path(X, y, lambdas=[0.01, 0.5, 0.1], tol=1e-10)
