@@ -17,8 +17,9 @@ read too, so transients shorter than a sample are not missed; "extra" is the lar
 minus the RSS just before the call. "validation" is the same measurement around the
 input checks alone (check_design, check_target), which run before the compiled path.
 
-The rule: the result (coef p x 100 and the per-lambda arrays) is a legitimate allocation
-and is subtracted; what is left must fit in
+The rule: the result (the coefficients, which come back sparse: `coef_sparse`; the dense
+`coef` is only built when read, after the measurement; and the per-lambda arrays) is a
+legitimate allocation and is subtracted; what is left must fit in
     allowed = 0.2 * input bytes + c * (n + p) * 8 bytes,   c = 16,
 input bytes = X.data + X.indices + X.indptr (or X.nbytes) + y.nbytes. A copy of X (or a
 float32 -> float64 upcast) alone would exceed it. A row that fails is measured again with
@@ -108,7 +109,9 @@ def child(shape, penalty, dtype, scale, rows=1):
     res, extra, sampled = peak_extra(lambda: fastreg.enet_path(X, y, **kw))
     seconds = time.perf_counter() - t0
     parts = (X.data, X.indices, X.indptr) if sp.issparse(X) else (X,)
-    arrays = [f for f in vars(res).values() if isinstance(f, np.ndarray)]
+    S = res.coef_sparse          # (the coefficients as the fit returns them: sparse)
+    arrays = ([f for f in vars(res).values() if isinstance(f, np.ndarray)]
+              + [S.data, S.indices, S.indptr])
     return dict(shape=shape, penalty=penalty, dtype=dtype, n=n, p=p, scale=scale, rows=rows,
                 input=sum(x.nbytes for x in parts) + y.nbytes, coef_dtype=str(res.coef.dtype),
                 output=sum(x.nbytes for x in arrays), extra=extra, sampled=sampled,
