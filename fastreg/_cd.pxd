@@ -3,7 +3,8 @@
 #   from fastreg._design cimport DenseDesign, CSCDesign32, CSCDesign64
 #   from fastreg._cd cimport Penalty, SolverOptions, PathReport, enet_path
 #
-# (A CSC design's `unit` field is NULL or per-column flags from fastreg._cd.unit_columns.)
+# Fill a CSC design with csc_design32 / csc_design64 (_design.pxd): its `unit` field (NULL,
+# or per-column flags from fastreg._cd.unit_columns) must be set.
 #
 # `enet_path` runs without the GIL; see its docstring in _cd.pyx for the objective.
 from cython cimport floating
@@ -43,7 +44,8 @@ cdef struct PathReport:
     # scalars filled by enet_path
     double lambda_max        # smallest lambda with an all-zero (penalized) solution
     double null_objective    # objective of the intercept-only model
-    # only when enet_path's `coefs` is NULL: the solutions as sparse columns instead.
+    # only when enet_path's `coefs` is NULL (and n_features, n_lambdas > 0): the solutions
+    # as sparse columns instead.
     # coef_indptr is caller-owned (n_lambdas + 1); enet_path allocates coef_indices and
     # coef_values (floating) with malloc, the caller frees them (also after an error).
     # Column k holds entries coef_indptr[k] .. coef_indptr[k + 1] - 1, rows in any order.

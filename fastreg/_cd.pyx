@@ -55,7 +55,7 @@ from cython cimport floating
 import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
-                              col_dot, cols_dot, col_update, col_update_f64, col_moments,
+                              csc_design32, csc_design64, col_dot, cols_dot, col_update, col_update_f64, col_moments,
                               col_nnz, _dot, _cdot)
 
 cdef extern from *:
@@ -738,18 +738,21 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     cdef floating* r = <floating*> malloc(n * sizeof(floating))
     cdef floating* beta = <floating*> malloc(p * sizeof(floating))
     # sparse output: the previous solution, dense, for the predictor
-    cdef floating* prev = <floating*> calloc(p, sizeof(floating)) if coefs == NULL else NULL
+    cdef floating* prev = <floating*> calloc(p, sizeof(floating)) if coefs == NULL and p > 0 else NULL
     cdef floating* values = NULL
     cdef Py_ssize_t* rows = NULL
+    cdef const floating* coef_prev
     cdef State st
     cdef int err = 0
     cdef bint null_model
-    if coefs == NULL:
+    # (no solution to write when p or n_lambdas is 0, whatever coefs is: the report's
+    # coef_* fields are then not touched)
+    cdef bint sparse_out = coefs == NULL and p > 0 and n_lambdas > 0
+    if sparse_out:
         report.coef_indices = NULL
         report.coef_values = NULL
-        if n_lambdas > 0:
-            report.coef_indptr[0] = 0
-    if yc == NULL or r == NULL or beta == NULL or (coefs == NULL and prev == NULL):
+        report.coef_indptr[0] = 0
+    if yc == NULL or r == NULL or beta == NULL or (sparse_out and prev == NULL):
         free(yc); free(r); free(beta); free(prev)
         return -1
     if state_init(X, w, r, &st, pen, opts.fit_intercept) != 0:
@@ -839,7 +842,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
             lam_prev = lam
             # every non-zero is in the working set or fixed (coefs came zero-filled)
             b0 = ymean
-            if coefs != NULL:
+            if not sparse_out:
                 for idx in range(st.n_ws):
                     j = st.ws[idx]
                     coefs[k * p + j] = beta[j]
@@ -849,6 +852,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                     coefs[k * p + j] = beta[j]
                     b0 -= st.mean[j] * beta[j]
             else:
+                # column k of the CSC output: rows[nnz:] = the non-zero j, values[nnz:] = beta[j]
                 if nnz + st.n_ws + st.n_fixed > capacity:
                     capacity = max(2 * capacity, nnz + st.n_ws + st.n_fixed, 1024)
                     rows = <Py_ssize_t*> realloc(report.coef_indices,
@@ -879,11 +883,17 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 report.dev_ratio[k] = 0.0
             # the next lambda starts from the secant through this solution and the last
             if k + 1 < n_lambdas and not opts.plain_warm_start:
-                predict_next(X, yc, w, r, beta, &st, pen,
-                             NULL if k == 0 else coefs + (k - 1) * p if coefs != NULL else prev,
+                # the solution at lambdas[k - 1]
+                if k == 0:
+                    coef_prev = NULL
+                elif sparse_out:
+                    coef_prev = prev
+                else:
+                    coef_prev = coefs + (k - 1) * p
+                predict_next(X, yc, w, r, beta, &st, pen, coef_prev,
                              lambdas[k - 1] if k > 0 else lam, lam, lambdas[k + 1])
-                if coefs == NULL:
-                    # prev <- this solution (the one before is column k - 1)
+                if sparse_out:
+                    # prev <- this solution: prev[col k-1 rows] = 0; prev[col k rows] = values
                     for idx in range(report.coef_indptr[k - 1] if k > 0 else 0,
                                      report.coef_indptr[k]):
                         prev[rows[idx]] = 0.0
@@ -1005,6 +1015,7 @@ def unit_columns(const floating[::1] data not None, const index_t[::1] indptr no
     out = np.zeros(max(p, 0), dtype=np.int8)
     cdef char[::1] flags = out
     cdef char one
+    # flags[j] = np.all(data[indptr[j]:indptr[j + 1]] == 1), stopping at the first other value
     with nogil:
         for j in range(p):
             one = 1
@@ -1025,30 +1036,26 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
                   const double[::1] upper_bounds not None,
                   double l1_ratio, double[::1] lambdas not None, bint lambdas_relative,
                   const floating[::1] coef_init=None, double tol, Py_ssize_t max_epochs,
-                  bint fit_intercept, bint plain_warm_start=False, bint sparse_coef=False):
+                  bint fit_intercept, bint plain_warm_start=False, bint sparse_coef=False,
+                  bint skip_unit_values=True):
     """Path on a CSC matrix given by its arrays (used in place, no duplicate entries);
-    sparse_coef as for `enet_path_dense`."""
+    sparse_coef as for `enet_path_dense`. skip_unit_values: columns whose stored values
+    are all 1 take the value-free loops (the same results; False only to test that)."""
     cdef CSCDesign32 d32
     cdef CSCDesign64 d64
     cdef const void* values = &data[0] if data.shape[0] else NULL
-    unit_arr = unit_columns(data, indptr)
+    unit_arr = unit_columns(data, indptr) if skip_unit_values else np.zeros(0, dtype=np.int8)
     cdef const char[::1] unit = unit_arr
-    d32.unit = d64.unit = &unit[0] if unit.shape[0] else NULL
+    cdef const char* unit_ptr = &unit[0] if unit.shape[0] else NULL
     if index_t is int32_t:
-        d32.data = values
-        d32.indices = &indices[0] if indices.shape[0] else NULL
-        d32.indptr = &indptr[0]
-        d32.n_samples = n_samples
-        d32.n_features = indptr.shape[0] - 1
+        csc_design32(&d32, values, &indices[0] if indices.shape[0] else NULL, &indptr[0],
+                     n_samples, indptr.shape[0] - 1, unit_ptr)
         return _run(&d32, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
                     fit_intercept, plain_warm_start, sparse_coef)
     else:
-        d64.data = values
-        d64.indices = &indices[0] if indices.shape[0] else NULL
-        d64.indptr = &indptr[0]
-        d64.n_samples = n_samples
-        d64.n_features = indptr.shape[0] - 1
+        csc_design64(&d64, values, &indices[0] if indices.shape[0] else NULL, &indptr[0],
+                     n_samples, indptr.shape[0] - 1, unit_ptr)
         return _run(&d64, y, sample_weight, penalty_factor, lower_bounds, upper_bounds,
                     l1_ratio, lambdas, lambdas_relative, coef_init, tol, max_epochs,
                     fit_intercept, plain_warm_start, sparse_coef)

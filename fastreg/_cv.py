@@ -115,7 +115,7 @@ class CVResult:
 
     def selected_coef(self, which="1se") -> np.ndarray:
         """Coefficients of the full-data path at lambda_min (``"min"``) or lambda_1se (``"1se"``)."""
-        return self.best.path.coef[:, self._index(which)]
+        return self.best.path.coef_column(self._index(which))
 
     def selected_intercept(self, which="1se") -> float:
         """Intercept of the full-data path at lambda_min (``"min"``) or lambda_1se (``"1se"``)."""
@@ -266,7 +266,7 @@ def cv_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_ratio
         fold_w[train] = w[train]
         path = enet_path(X, y, l1_ratio=ratios[r], lambdas=full[r].lambdas, sample_weight=fold_w,
                          **common)
-        resid = y[test, None] - _sparse_product(X, path.coef, rows=test) - path.intercept
+        resid = y[test, None] - _sparse_product(X, path.coef_sparse, rows=test) - path.intercept
         test_mse = (w[test] @ resid ** 2) / w[test].sum()
         # the kernel's deviance ratio gives the (weighted) training MSE for free
         train_mse = 2 * path.null_objective * (1 - path.dev_ratio)

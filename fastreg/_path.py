@@ -1,6 +1,7 @@
 """The path driver: validate, call the compiled path once, wrap the result."""
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -30,17 +31,22 @@ class _Coefficients:
     Given sparse (any scipy.sparse matrix or array, as `enet_path` gives it), it is kept
     as a CSC array and made dense on the first read of ``coef`` (then kept): a path's
     n_features x n_lambdas array, which for large p outweighs a sparse X (200,000 features,
-    100 lambdas: 160 MB), is only allocated when asked for. `coef_sparse`, `n_nonzero`,
-    `n_features` and `predict` do not need it.
+    100 lambdas: 160 MB), is only allocated when asked for. `coef_sparse`, `coef_column`,
+    `n_nonzero`, `n_features` and `predict(X)` (every lambda) do not need it.
     """
+
+    _lock = threading.Lock()     # one thread builds the dense array, the others wait
 
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        dense = obj.__dict__.get("_coef")
+        dense, sparse = obj._held()
         if dense is None:
-            dense = obj.__dict__["_coef_sparse"].toarray(order="F")
-            obj.__dict__["_coef"] = dense
+            with self._lock:
+                dense, sparse = obj._held()
+                if dense is None:
+                    dense = sparse.toarray(order="F")
+                    obj.__dict__["_coef"] = dense
         return dense
 
     def __set__(self, obj, value):
@@ -115,29 +121,55 @@ class PathResult:
     lower_bounds: np.ndarray | None = field(default=None, kw_only=True)
     upper_bounds: np.ndarray | None = field(default=None, kw_only=True)
 
+    def _held(self):
+        """(dense coef or None, CSC coef or None): the forms built so far (one at least)."""
+        return self.__dict__.get("_coef"), self.__dict__.get("_coef_sparse")
+
+    def __setstate__(self, state):
+        # (results pickled before coef could be held sparse stored it as "coef")
+        if "coef" in state:
+            state = dict(state, _coef=state["coef"], _coef_sparse=None)
+            del state["coef"]
+        self.__dict__.update(state)
+
     @property
     def coef_sparse(self) -> sp.csc_array:
         """The coefficients as a CSC array (n_features, n_lambdas), sorted rows and no
-        stored zeros, without making the dense `coef` (built from it when that is all the
-        result holds)."""
-        S = self.__dict__.get("_coef_sparse")
+        stored zeros, without making the dense `coef`. Built once: when only the dense
+        `coef` is held (a ridge path), from it as it then was."""
+        dense, S = self._held()
         if S is None:
-            S = sp.csc_array(self.__dict__["_coef"])
-            self.__dict__["_coef_sparse"] = S
+            with _Coefficients._lock:
+                dense, S = self._held()
+                if S is None:
+                    S = sp.csc_array(dense)
+                    self.__dict__["_coef_sparse"] = S
         return S
+
+    def coef_column(self, k) -> np.ndarray:
+        """The coefficients at lambda index k, (n_features,) dense, from whichever form is
+        held (no n_features x n_lambdas array is made for it)."""
+        dense, S = self._held()
+        if dense is not None:
+            return dense[:, k]
+        return S[:, [k]].toarray()[:, 0]
 
     @property
     def n_nonzero(self) -> np.ndarray:
         """Number of non-zero coefficients at each lambda."""
-        if self.__dict__.get("_coef") is None:
-            return np.diff(self.coef_sparse.indptr)
-        return np.count_nonzero(self.coef, axis=0)
+        dense, S = self._held()
+        return np.count_nonzero(dense, axis=0) if dense is not None else np.diff(S.indptr)
 
     @property
     def n_features(self) -> int:
         """Number of features."""
-        held = self.__dict__.get("_coef")
-        return (self.coef_sparse if held is None else held).shape[0]
+        dense, S = self._held()
+        return (S if dense is None else dense).shape[0]
+
+    @property
+    def _dtype(self):
+        dense, S = self._held()
+        return (S if dense is None else dense).dtype
 
     def _interpolation(self, lambdas):
         """(left index, right index, weight of right) for each requested lambda.
@@ -195,8 +227,8 @@ class PathResult:
         if X.shape[1] != self.n_features:
             raise ValueError(f"X has {X.shape[1]} features; the path was fitted on {self.n_features}")
         if lambdas is None:
-            coef = self.coef if self.__dict__.get("_coef") is not None else self.coef_sparse
-            return _sparse_product(X, coef) + self.intercept
+            dense, S = self._held()
+            return _sparse_product(X, S if dense is None else dense) + self.intercept
         coef = self.coef_at(lambdas)
         return _sparse_product(X, coef) + self.intercept_at(lambdas)
 
@@ -377,7 +409,7 @@ def warn_if_not_converged(result, category, stacklevel=3):
     if bad.size == 0:
         return
     k = bad[np.argmax(result.dual_gap[bad])]
-    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=result.coef_sparse.dtype.name)
+    why = _STATUS_TEXT.get(int(status[k]), "unknown").format(dtype=result._dtype.name)
     warnings.warn(
         f"fastreg: {bad.size} of {status.size} lambda(s) did not converge. Worst: lambda="
         f"{result.lambdas[k]:.6g} (index {k}) stopped at duality gap {result.dual_gap[k]:.3g} "

@@ -248,7 +248,7 @@ class ElasticNetCV(_PenalizedLinearModel):
         self.l1_ratio_ = best.l1_ratio
         self.alpha_min_, self.alpha_1se_ = best.lambda_min, best.lambda_1se
         self.alpha_ = float(best.lambdas[k])
-        self.coef_ = best.path.coef[:, k]
+        self.coef_ = best.path.coef_column(k)
         self.intercept_ = best.path.intercept[k]
         self.dual_gap_ = float(best.path.dual_gap[k] * best.path.null_objective)
         self.n_iter_ = int(best.path.n_epochs[k])

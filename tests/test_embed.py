@@ -39,3 +39,16 @@ def test_cimport_and_call_enet_path_nogil(tmp_path):
     assert err == 0 and status == 0 and gap <= 1e-10
     np.testing.assert_allclose(coef, ref.coef[:, 0], atol=1e-12)
     assert intercept == pytest.approx(ref.intercept[0])
+    # a CSC design and the sparse output
+    import scipy.sparse as sp
+    Xs = sp.random(80, 30, density=0.3, format="csc", random_state=1, dtype=np.float64)
+    Xs.indices = Xs.indices.astype(np.int32)
+    Xs.indptr = Xs.indptr.astype(np.int32)
+    ys = Xs @ np.r_[3.0, -2.0, np.zeros(28)] + 0.1 * rng.standard_normal(80)
+    ref = fastreg.lasso_path(Xs, ys, n_lambdas=8, tol=1e-10)
+    err, values, rows, indptr, b0, status = embed_demo.lasso_path_csc(
+        Xs.data, Xs.indices, Xs.indptr, ys, ref.lambdas.copy())
+    assert err == 0 and (status == 0).all()
+    C = sp.csc_array((values, rows, indptr), shape=(30, 8)).toarray()
+    np.testing.assert_allclose(C, ref.coef, atol=1e-10)
+    np.testing.assert_allclose(b0, ref.intercept, atol=1e-10)

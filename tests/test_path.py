@@ -1,5 +1,9 @@
 """Properties of the path solver: optimality (KKT), duality-gap certificates, agreement
 with scikit-learn and between storages, dtypes and warm/cold starts."""
+import copy
+import dataclasses
+import pickle
+import threading
 import warnings
 
 import numpy as np
@@ -383,20 +387,33 @@ def test_unit_columns_flags():
     assert unit_columns(np.ones(0), np.zeros(1, dtype=np.int64)).shape == (0,)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weights", [None, "random"])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
-def test_one_hot_columns_equal_dense(weights, l1_ratio):
-    # the CSC dots and updates of unit-valued columns skip the values (_design.pxd):
-    # same solutions as the dense storage, which reads every value
+def test_one_hot_columns_value_free_loops_are_exact(dtype, weights, l1_ratio):
+    # the CSC dots and updates of unit-valued columns skip the values (_design.pxd): the
+    # same path bit for bit as the loops that read them, and the dense storage's solutions
+    from fastreg import _cd
     X, y = one_hot_problem()
-    w = weights_for(weights, X.shape[0])
-    sparse = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=15, sample_weight=w, tol=1e-13)
+    X, y = X.astype(dtype), y.astype(dtype)
+    assert _cd.unit_columns(X.data, X.indptr).sum() == X.shape[1] - 2
+    n, p = X.shape
+    w = weights_for(weights, n)
+    kw = dict(sample_weight=None if w is None else (w * n / w.sum()).astype(dtype),
+              penalty_factor=np.ones(p), lower_bounds=np.full(p, -np.inf),
+              upper_bounds=np.full(p, np.inf), l1_ratio=l1_ratio, lambdas_relative=True,
+              tol=TOLERANCES[dtype]["solver_tol"], max_epochs=100_000, fit_intercept=True)
+    fast, slow = (_cd.enet_path_csc(X.data, X.indices, X.indptr, n, y,
+                                    lambdas=np.geomspace(1.0, 1e-3, 15),
+                                    skip_unit_values=skip, **kw) for skip in (True, False))
+    for name in ("coef", "intercept", "dual_gap", "n_epochs"):
+        np.testing.assert_array_equal(fast[name], slow[name])
+    assert (np.count_nonzero(fast["coef"], axis=0)[1:] > 0).all()
+    sparse = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=15, sample_weight=w,
+                       tol=TOLERANCES[dtype]["solver_tol"])
     dense = enet_path(X.toarray(order="F"), y, l1_ratio=l1_ratio, n_lambdas=15,
-                      sample_weight=w, tol=1e-13)
-    assert sparse.converged.all() and dense.converged.all()
-    assert (sparse.n_nonzero[1:] > 0).all()
-    np.testing.assert_allclose(sparse.coef, dense.coef, atol=1e-7)
-    np.testing.assert_allclose(sparse.intercept, dense.intercept, atol=1e-7)
+                      sample_weight=w, tol=TOLERANCES[dtype]["solver_tol"])
+    np.testing.assert_allclose(sparse.coef, dense.coef, atol=TOLERANCES[dtype]["coef_atol"])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -442,13 +459,45 @@ def test_path_keeps_coefficients_sparse_until_read():
     np.testing.assert_array_equal(res.n_nonzero, np.diff(S.indptr))
     assert res.n_features == 300
     pred = res.predict(X)
-    assert res.__dict__["_coef"] is None                  # predict used the sparse form
+    column = res.coef_column(7)
+    repr(res)
+    assert res.__dict__["_coef"] is None      # predict, coef_column, repr: the sparse form
+    copied = pickle.loads(pickle.dumps(res))
+    assert copied.__dict__["_coef"] is None
     dense = res.coef                                      # built on first read, then kept
     assert dense.dtype == np.float32 and dense.flags["F_CONTIGUOUS"] and res.coef is dense
     np.testing.assert_array_equal(dense, S.toarray())
+    np.testing.assert_array_equal(column, dense[:, 7])
+    np.testing.assert_array_equal(copied.coef, dense)
     np.testing.assert_array_equal(res.n_nonzero, np.count_nonzero(dense, axis=0))
     np.testing.assert_allclose(pred, X @ dense + res.intercept, rtol=1e-5, atol=1e-5)
-    assert "coef" not in repr(res)
+    np.testing.assert_array_equal(copy.deepcopy(res).coef, dense)
+    np.testing.assert_array_equal(dataclasses.replace(res, tol=1.0).coef, dense)
+
+
+def test_coef_built_once_under_threads():
+    X, y = make_problem(60, 2000, density=0.05, seed=6)
+    res = enet_path(X, y, n_lambdas=30)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(res.coef)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(c is seen[0] for c in seen)
+
+
+def test_result_pickled_with_a_dense_coef_field_loads():
+    # results pickled before coef could be held sparse kept it in __dict__["coef"]
+    from fastreg import PathResult
+    res = enet_path(*make_problem(30, 10, seed=8), n_lambdas=4)
+    state = {k: v for k, v in res.__dict__.items() if k not in ("_coef", "_coef_sparse")}
+    state["coef"] = res.coef.copy()
+    old = PathResult.__new__(PathResult)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.coef, res.coef)
+    np.testing.assert_array_equal(old.n_nonzero, res.n_nonzero)
+    assert old.n_features == 10 and "PathResult" in repr(old)
 
 
 def test_path_result_accepts_dense_or_sparse_coef():
