@@ -21,7 +21,9 @@ and one tighter run has been made (it contributes to P*); when the final P* leav
 qualifying run, the ladder resumes. ``--full-ladder`` runs every rung. A run longer than
 ``--max-seconds`` ends its solver's ladder (tighter rungs only take longer). Every solver
 repeats a run shorter than ``--repeat-below`` seconds (default 2), up to 3 times, and keeps
-its fastest: the same rule for all, inside R and adelie's subprocess too.
+its fastest: the same rule for all, inside R and adelie's subprocess too. ``--rounds R``
+runs every rung R times with the solvers taking turns (the large case: single runs there
+take seconds, and the host's speed drifts for minutes at a time).
 
 All solvers run single-threaded: BLAS and OpenMP are limited to one thread (set here
 before numpy loads, and inherited by the R and adelie subprocesses) unless the
@@ -154,6 +156,28 @@ def best_objective(records, n_lambdas):
     return best
 
 
+def rerun_rounds(solvers, problem, records, rounds):
+    """Rounds 2..rounds: every run made again, the solvers taking turns rung by rung
+    (fastreg's first rung, glmnet's first, adelie's first, then the second rungs, ...),
+    and each run's fastest time kept. On a host whose speed drifts for minutes at a time,
+    repeats made back to back put one solver's runs all in a slow stretch or all in a fast
+    one; taking turns gives every solver the same stretches. Precision is that of the first
+    round (the same deterministic path)."""
+    by_name = {s.name: s for s in solvers}
+    done = [r for r in records if r["error"] is None]
+    rank = {}
+    for rec in done:
+        rank[id(rec)] = sum(1 for r in done[:done.index(rec)] if r["solver"] == rec["solver"])
+    order = sorted(done, key=lambda r: (rank[id(r)], list(by_name).index(r["solver"])))
+    for round_ in range(2, rounds + 1):
+        for rec in order:
+            run = by_name[rec["solver"]].solve(problem, rec["tol"])
+            rec.setdefault("round_times", [rec["time"]]).append(run.time)
+            rec["time"] = min(rec["round_times"])
+            print(f"    round {round_}: {rec['solver']:8s} {by_name[rec['solver']].tol_name}="
+                  f"{rec['tol']:.0e}: {run.time:.4g} s", flush=True)
+
+
 def run_ladders(solvers, problem, args):
     """Every solver's ladder, loosest first, with early stop and resume (see module doc)."""
     records, p0 = [], null_objective(problem.y)
@@ -238,6 +262,9 @@ def parse_args(argv=None):
     parser.add_argument("--max-seconds", type=float, default=300.0,
                         help="a run longer than this ends its solver's ladder")
     parser.add_argument("--full-ladder", action="store_true", help="run every rung of every ladder")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every rung this many times, the solvers taking turns; keep "
+                             "each run's fastest (see rerun_rounds)")
     parser.add_argument("--repeat-below", type=float, default=peers.REPEAT_BELOW,
                         help="every solver repeats a run faster than this many seconds, up to "
                              f"{peers.MAX_REPEATS} times, and keeps the fastest")
@@ -343,6 +370,8 @@ def main(argv=None):
                 for solver in solvers:
                     solver.prepare(problem)
                 records, best, stopped = run_ladders(solvers, problem, args)
+                if args.rounds > 1:
+                    rerun_rounds(solvers, problem, records, args.rounds)
                 summary, ratio = summarize(records, solvers, args.target, pass_time)
                 results["problems"].append(dict(
                     shape=shape, description=datasets.SHAPES[shape].description, penalty=penalty,
