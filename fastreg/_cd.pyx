@@ -167,6 +167,8 @@ cdef struct NewtonWork:
     bint c_valid         # C's factor is that of the current V
     double flam          # the lambda of the factor's ridge terms
     double fdiag         # the largest diagonal entry of K_SS
+    double* gvec         # 2 gcap: scratch in the Gram cache's slot order
+    Py_ssize_t gcap
 
 
 cdef struct State:
