@@ -20,8 +20,9 @@ are never the fastest peer there), measured: scikit-learn and celer take 82-87 s
 one-hot (45 times glmnet), and a scikit-learn run on the large case did not finish in 25
 minutes; skglm takes 25-114 s per run on the large case (3-14 times glmnet).
 
-Writes benchmarks/results.json (all runs) and docs/generated/benchmarks_report.md, the
-generated part of docs/benchmarks.md (the hand-written notes there are kept).
+Writes benchmarks/results.json (all runs), docs/generated/benchmarks_report.md, the
+generated part of docs/benchmarks.md (the hand-written notes there are kept), and the
+figure docs/figures/benchmarks.png (benchmarks/plot.py; needs matplotlib).
 Options: --small (a smoke test of the same runs, a few minutes), --skip-runs (only render
 the saved JSON files).
 """
@@ -74,6 +75,14 @@ def main(argv=None):
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(text)
     print(f"wrote {HERE / 'results.json'} and {args.report}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("matplotlib is not installed: docs/figures/benchmarks.png not redrawn "
+              "(pip install matplotlib; python benchmarks/plot.py)")
+        return
+    import plot
+    print("wrote", plot.plot(results, ROOT / "docs" / "figures" / "benchmarks.png"))
 
 
 if __name__ == "__main__":
