@@ -156,26 +156,34 @@ def best_objective(records, n_lambdas):
     return best
 
 
-def rerun_rounds(solvers, problem, records, rounds):
-    """Rounds 2..rounds: every run made again, the solvers taking turns rung by rung
+def rerun_rounds(solvers, problem, records, args):
+    """Rounds 2..args.rounds: every run made again, the solvers taking turns rung by rung
     (fastreg's first rung, glmnet's first, adelie's first, then the second rungs, ...),
     and each run's fastest time kept. On a host whose speed drifts for minutes at a time,
     repeats made back to back put one solver's runs all in a slow stretch or all in a fast
     one; taking turns gives every solver the same stretches. Precision is that of the first
-    round (the same deterministic path)."""
+    round (the same deterministic path). A run over --max-seconds is not repeated; a
+    repeat that fails is noted in the record and the earlier time kept."""
     by_name = {s.name: s for s in solvers}
-    done = [r for r in records if r["error"] is None]
-    rank = {}
+    done = [r for r in records if r["error"] is None and r["time"] <= args.max_seconds]
+    seen, order = {}, []
     for rec in done:
-        rank[id(rec)] = sum(1 for r in done[:done.index(rec)] if r["solver"] == rec["solver"])
-    order = sorted(done, key=lambda r: (rank[id(r)], list(by_name).index(r["solver"])))
-    for round_ in range(2, rounds + 1):
+        order.append((seen.get(rec["solver"], 0), list(by_name).index(rec["solver"]), rec))
+        seen[rec["solver"]] = seen.get(rec["solver"], 0) + 1
+    order = [rec for _, _, rec in sorted(order, key=lambda item: item[:2])]
+    for round_ in range(2, args.rounds + 1):
         for rec in order:
-            run = by_name[rec["solver"]].solve(problem, rec["tol"])
-            rec.setdefault("round_times", [rec["time"]]).append(run.time)
+            solver = by_name[rec["solver"]]
+            try:
+                seconds = solver.solve(problem, rec["tol"]).time
+            except Exception as exc:  # noqa: BLE001 - a failing repeat is noted, not fatal
+                rec.setdefault("round_errors", []).append(f"{type(exc).__name__}: {exc}")
+                print(f"    round {round_}: {rec['solver']:8s} failed: {exc}", flush=True)
+                continue
+            rec.setdefault("round_times", [rec["time"]]).append(seconds)
             rec["time"] = min(rec["round_times"])
-            print(f"    round {round_}: {rec['solver']:8s} {by_name[rec['solver']].tol_name}="
-                  f"{rec['tol']:.0e}: {run.time:.4g} s", flush=True)
+            print(f"    round {round_}: {rec['solver']:8s} {solver.tol_name}={rec['tol']:.0e}: "
+                  f"{seconds:.4g} s", flush=True)
 
 
 def run_ladders(solvers, problem, args):
@@ -371,7 +379,7 @@ def main(argv=None):
                     solver.prepare(problem)
                 records, best, stopped = run_ladders(solvers, problem, args)
                 if args.rounds > 1:
-                    rerun_rounds(solvers, problem, records, args.rounds)
+                    rerun_rounds(solvers, problem, records, args)
                 summary, ratio = summarize(records, solvers, args.target, pass_time)
                 results["problems"].append(dict(
                     shape=shape, description=datasets.SHAPES[shape].description, penalty=penalty,

@@ -44,8 +44,8 @@ cdef struct PathReport:
     # scalars filled by enet_path
     double lambda_max        # smallest lambda with an all-zero (penalized) solution
     double null_objective    # objective of the intercept-only model
-    # only when enet_path's `coefs` is NULL (and n_features, n_lambdas > 0): the solutions
-    # as sparse columns instead.
+    # only when enet_path's `coefs` is NULL (and n_lambdas > 0): the solutions as sparse
+    # columns instead.
     # coef_indptr is caller-owned (n_lambdas + 1); enet_path allocates coef_indices and
     # coef_values (floating) with malloc, the caller frees them (also after an error).
     # Column k holds entries coef_indptr[k] .. coef_indptr[k + 1] - 1, rows in any order.

@@ -740,21 +740,22 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     cdef floating* r = <floating*> malloc(n * sizeof(floating))
     cdef floating* beta = <floating*> malloc(p * sizeof(floating))
     # sparse output: the previous solution, dense, for the predictor
-    cdef floating* prev = <floating*> calloc(p, sizeof(floating)) if coefs == NULL and p > 0 else NULL
+    cdef floating* prev = (<floating*> calloc(p, sizeof(floating))
+                           if coefs == NULL and p > 0 and n_lambdas > 0 else NULL)
     cdef floating* values = NULL
     cdef Py_ssize_t* rows = NULL
     cdef const floating* coef_prev
     cdef State st
     cdef int err = 0
     cdef bint null_model
-    # (no solution to write when p or n_lambdas is 0, whatever coefs is: the report's
-    # coef_* fields are then not touched)
-    cdef bint sparse_out = coefs == NULL and p > 0 and n_lambdas > 0
+    # (with n_lambdas = 0 there is no solution to write, whatever coefs is: the report's
+    # coef_* fields are then not touched; with p = 0 the columns are empty)
+    cdef bint sparse_out = coefs == NULL and n_lambdas > 0
     if sparse_out:
         report.coef_indices = NULL
         report.coef_values = NULL
         report.coef_indptr[0] = 0
-    if yc == NULL or r == NULL or beta == NULL or (sparse_out and prev == NULL):
+    if yc == NULL or r == NULL or beta == NULL or (sparse_out and p > 0 and prev == NULL):
         free(yc); free(r); free(beta); free(prev)
         return -1
     if state_init(X, w, r, &st, pen, opts.fit_intercept) != 0:

@@ -393,7 +393,7 @@ cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pe
     cdef double* gs
     cdef double one = 1.0, zero = 0.0
     cdef int ns_int = <int> ns, ld = <int> max(g.cap, 1), inc = 1
-    cdef char notrans = b'N'
+    cdef char trans = b'T'
     if 0.0 < q < 1.0:
         err = spread * q
         while err > NEWTON_REFINED:
@@ -403,14 +403,15 @@ cdef void newton_direction(NewtonWork* nw, const GramCache* g, const Penalty* pe
     # res = b - (G_AA + diag(kappa_A)) d. With A most of the slots, G_AA d through the whole
     # slotted block, one dgemv in slot order: ds = zeros(ns); ds[sl] = d; gs = G @ ds
     # (sparse 2,000 x 2,000 near saturation: the gathers G[sl[a], sl[b]] were 22% of the path)
-    ds = newton_slot_buffer(nw, ns) if ns <= 2 * m else NULL
+    ds = newton_slot_buffer(nw, g.cap) if ns <= 2 * m else NULL
     if ds != NULL:
-        gs = ds + ns
+        gs = ds + g.cap
         for s in range(ns):
             ds[s] = 0.0
         for a in range(m):
             ds[sl[a]] = d[a]
-        dgemv(&notrans, &ns_int, &ns_int, &one, g.G, &ld, ds, &inc, &zero, gs, &inc)
+        # (G[s * cap + t] is row s: column-major with leading dimension cap, G^T ds)
+        dgemv(&trans, &ns_int, &ns_int, &one, g.G, &ld, ds, &inc, &zero, gs, &inc)
         for a in range(m):
             j = nw.idx[a]
             res[a] = rhs[a] - lam * (1.0 - pen.l1_ratio) * pen.factor[j] * d[a] - gs[sl[a]]

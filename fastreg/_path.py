@@ -147,11 +147,11 @@ class PathResult:
         return S
 
     def coef_column(self, k) -> np.ndarray:
-        """The coefficients at lambda index k, (n_features,) dense, from whichever form is
-        held (no n_features x n_lambdas array is made for it)."""
+        """The coefficients at lambda index k, a new (n_features,) array, from whichever
+        form is held (no n_features x n_lambdas array is made for it)."""
         dense, S = self._held()
         if dense is not None:
-            return dense[:, k]
+            return dense[:, k].copy()
         return S[:, [k]].toarray()[:, 0]
 
     @property
