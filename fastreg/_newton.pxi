@@ -44,6 +44,8 @@ cdef enum:
 # smallest squared Cholesky pivot (single precision), relative to the largest diagonal
 # entry, for a step
 cdef double NEWTON_PIVOT = 1e-6
+# a step is tried only when an epoch from the residual costs at least this times m^2
+cdef double NEWTON_EPOCH_SHARE = 0.25
 # a factor whose ridge terms are another lambda's (elastic net) is kept while the rate q
 # of the iteration that corrects for them is at most this (q = |flam - lam| / flam:
 # consecutive lambdas of a 100-lambda grid over 3 decades are 0.07 apart, four 0.25);
@@ -445,6 +447,8 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
     cdef double l1 = pen.l1_ratio, alpha, kappa, t = 1.0, ta, target, before, stop_value = 0.0
     cdef double* d
     cdef double* old
+    cdef double ws_nnz
+    cdef Py_ssize_t moving, new
     if st.n_ws > g.max_slots:
         return False          # (no room for its Gram entries)
     for idx in range(st.n_ws):
@@ -452,6 +456,15 @@ cdef bint newton_step(const Design* X, const floating* w, floating* r, floating*
             m += 1
     if m == 0 or (m >= st.n and l1 == 1.0):
         return False          # (the lasso's G_AA has rank < n: singular, not worth a try)
+    if not g.on:
+        # a step costs several m^2 (its solves, the refinement, the factor's appends) and
+        # saves some ten epochs: not worth it when an epoch from the residual costs less
+        # than m^2 / 4 (sparse 2,000 x 2,000 near saturation, m ~ 1,800, 43 entries per
+        # column: with the steps 1.08 s, 1,763 epochs; without 0.51 s, 3,069 epochs)
+        ws_counts(X, beta, st, &ws_nnz, &moving, &new)
+        if (epoch_cost(ws_nnz, moving, st.n_ws, 0.0, False)
+                < NEWTON_EPOCH_SHARE * (<double> m) * m):
+            return False
     if not newton_reserve(nw, m, st.p):
         return False
     m = 0
