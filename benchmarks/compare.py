@@ -286,6 +286,8 @@ def parse_args(argv=None):
                         help="only write the report of saved results JSON files (no runs); "
                              "several runs are reported together, each with its command")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1; got {args.rounds}")
     if args.scale is None:
         args.scale = "small" if args.small else 1.0
     return args

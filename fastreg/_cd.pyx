@@ -55,8 +55,8 @@ from cython cimport floating
 import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
-                              csc_design32, csc_design64, col_dot, cols_dot, col_update, col_update_f64, col_moments,
-                              col_nnz, _dot, _cdot)
+                              csc_design32, csc_design64, col_dot, cols_dot, col_update,
+                              col_update_f64, col_moments, col_nnz, _dot, _cdot)
 
 cdef extern from *:
     """
@@ -1015,7 +1015,14 @@ def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not
 def unit_columns(const floating[::1] data not None, const index_t[::1] indptr not None):
     """Per column of a CSC matrix, 1 when every stored value is exactly 1 (int8 array)."""
     cdef Py_ssize_t j, k, p = indptr.shape[0] - 1
-    out = np.zeros(max(p, 0), dtype=np.int8)
+    if p < 0:
+        raise ValueError("indptr must have at least one entry (n_features + 1)")
+    for j in range(p):
+        if not 0 <= indptr[j] <= indptr[j + 1] <= data.shape[0]:
+            raise ValueError(f"indptr must be non-decreasing within [0, len(data) = "
+                             f"{data.shape[0]}]; got indptr[{j}:{j + 2}] = "
+                             f"{indptr[j]}, {indptr[j + 1]}")
+    out = np.zeros(p, dtype=np.int8)
     cdef char[::1] flags = out
     cdef char one
     # flags[j] = np.all(data[indptr[j]:indptr[j + 1]] == 1), stopping at the first other value

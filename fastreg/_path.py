@@ -51,9 +51,13 @@ class _Coefficients:
 
     def __set__(self, obj, value):
         if sp.issparse(value):
-            S = sp.csc_array(value, copy=True)
-            S.sum_duplicates()      # (sorted rows, one entry each)
-            S.eliminate_zeros()
+            # a canonical CSC array without stored zeros (enet_path's) is kept as it is, as
+            # a dense array is; anything else is copied and made so
+            S = value
+            if not (isinstance(S, sp.csc_array) and S.has_canonical_format and S.data.all()):
+                S = sp.csc_array(value, copy=True)
+                S.sum_duplicates()      # (sorted rows, one entry each)
+                S.eliminate_zeros()
             obj.__dict__["_coef_sparse"] = S
             obj.__dict__["_coef"] = None
         else:
@@ -385,6 +389,7 @@ def enet_path(X, y, *, l1_ratio=1.0, lambdas=None, n_lambdas=100, lambda_min_rat
     else:
         out = _cd.enet_path_dense(X, y, sparse_coef=True, **kwargs)
     coef = sp.csc_array(out["coef_sparse"], shape=(n_features, grid.size))
+    coef.sum_duplicates()    # (in place: sorts each column's rows; the kernel writes no zeros)
 
     status = out["status"]
     result = PathResult(

@@ -385,6 +385,13 @@ def test_unit_columns_flags():
         flags = unit_columns(X.data.astype(dtype), X.indptr)
         np.testing.assert_array_equal(flags, [1, 0, 1, 1, 0])    # (empty column: vacuously)
     assert unit_columns(np.ones(0), np.zeros(1, dtype=np.int64)).shape == (0,)
+    # indptr that would read outside data: refused before any read
+    with pytest.raises(ValueError, match="indptr"):
+        unit_columns(np.ones(3), np.array([0, 2, 5], dtype=np.int32))
+    with pytest.raises(ValueError, match="indptr"):
+        unit_columns(np.ones(3), np.array([0, 2, 1], dtype=np.int64))
+    with pytest.raises(ValueError, match="indptr"):
+        unit_columns(np.ones(3), np.zeros(0, dtype=np.int32))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -510,6 +517,9 @@ def test_path_result_accepts_dense_or_sparse_coef():
     dense = np.array([[0.0, 1.5], [0.0, 0.0], [2.0, 0.0]])
     # duplicates and a stored zero: summed and dropped
     coo = sp.coo_matrix(([2.0, 1.0, 0.5, 0.0], ([2, 0, 0, 1], [0, 1, 1, 1])), shape=(3, 2))
+    canonical = sp.csc_array(dense)
+    kept = PathResult(coef=canonical, **common)
+    assert kept.coef_sparse is canonical          # a canonical CSC array is not copied
     for coef in (dense, coo):
         res = PathResult(coef=coef, **common)
         np.testing.assert_array_equal(res.coef, dense)
