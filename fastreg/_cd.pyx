@@ -48,7 +48,7 @@ storage layer is _design.pxd.
 """
 from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdlib cimport malloc, calloc, realloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove
 from libc.stdint cimport int32_t, int64_t
 from cython cimport floating
 
