@@ -91,7 +91,19 @@ def check_target(y, n_samples, dtype):
     if y.shape[0] != n_samples:
         raise ValueError(f"y has {y.shape[0]} values but X has {n_samples} rows")
     _check_finite(y, "y")
-    return np.ascontiguousarray(y, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.ascontiguousarray(y, dtype=dtype)
+        # (finite in its own dtype, not in X's: a float64 y beyond float32's range; the sum
+        # first, as _check_finite does, the values only when it is not finite)
+        beyond = (out.dtype != y.dtype and not np.isfinite(np.sum(out))
+                  and not np.isfinite(out).all())
+    if beyond:
+        raise ValueError(
+            f"y has values beyond the range of {out.dtype} (largest |y| = "
+            f"{float(np.max(np.abs(y))):.3g}, {out.dtype} holds up to "
+            f"{float(np.finfo(out.dtype).max):.3g}); y is fitted in X's dtype {out.dtype}: "
+            f"pass X as float64, or rescale y")
+    return out
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):

@@ -183,3 +183,21 @@ def test_extreme_weights_do_not_overflow(Xy):
     for scale in (1e300, 1e-300):
         res = enet_path(X, y, n_lambdas=5, sample_weight=scale * np.linspace(1, 2, 20))
         np.testing.assert_allclose(res.coef, ref.coef, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_y_beyond_float32_range_with_float32_X_is_refused(Xy, sparse):
+    # y is fitted in X's dtype: a finite float64 y that float32 cannot hold would become
+    # inf in the cast (it gave NaN gaps and MAX_EPOCHS on every lambda); a clear error instead
+    X, y = Xy
+    X = X.astype(np.float32)
+    if sparse:
+        X = sp.csc_matrix(X)
+    with pytest.raises(ValueError, match=r"y has values beyond the range of float32.*"
+                                         r"pass X as float64, or rescale y"):
+        enet_path(X, y * 1e39, n_lambdas=3)
+    # the largest y float32 holds is accepted, and so is y * 1e39 with float64 X
+    res = enet_path(X, y / np.max(np.abs(y)) * 1e37, n_lambdas=3)
+    assert res.coef.dtype == np.float32 and np.all(np.isfinite(res.coef))
+    res = enet_path(X.astype(np.float64), y * 1e39, n_lambdas=3)
+    assert np.all(np.isfinite(res.coef)) and np.all(res.status == 0)
