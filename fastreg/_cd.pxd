@@ -57,6 +57,8 @@ cdef struct PathReport:
 # coefs (n_features x n_lambdas, column-major) must come zero-filled: only the non-zeros
 # of each solution are written. coefs NULL: the solutions go to report's coef_* arrays
 # (no n_features x n_lambdas array: for large p it would outweigh a sparse X).
+# Returns 0; -1 when memory ran out; -2 when a column of X is too large for float64
+# arithmetic (the sum of its squares overflows: values above ~1e154).
 cdef int enet_path(const Design* X, const floating* y, const floating* w,
                    const Penalty* pen, const SolverOptions* opts,
                    double* lambdas, Py_ssize_t n_lambdas, bint lambdas_relative,

@@ -731,7 +731,8 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     coefs: n_features x n_lambdas, column-major, zero-filled by the caller (only the
     non-zeros are written), or NULL: the non-zeros go to report.coef_indptr/indices/values
     (report.coef_indices and coef_values start NULL and are grown here); report: per-lambda
-    results. Returns 0, or -1 when memory ran out.
+    results. Returns 0; -1 when memory ran out; -2 when a column of X is too large for
+    float64 arithmetic (the sum of its squares overflows: values above ~1e154; rescale X).
     """
     cdef Py_ssize_t n = X.n_samples, p = X.n_features, i, j, k, idx
     cdef Py_ssize_t nnz = 0, capacity = 0
@@ -758,9 +759,8 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     if yc == NULL or r == NULL or beta == NULL or (sparse_out and p > 0 and prev == NULL):
         free(yc); free(r); free(beta); free(prev)
         return -1
-    if state_init(X, w, r, &st, pen, opts.fit_intercept) != 0:
-        err = -1
-    else:
+    err = state_init(X, w, r, &st, pen, opts.fit_intercept)
+    if err == 0:
         # centred targets and the null model: b = clip(0), unpenalized features fitted
         if opts.fit_intercept:
             for i in range(n):
@@ -983,12 +983,30 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
         out["coef_sparse"] = (values, rows, indptr_arr)
     free(report.coef_indices)
     free(report.coef_values)
+    if err == -2:
+        raise ValueError(f"X's column {_overflowing_column(X, sample_weight, fit_intercept)} "
+                         f"is too large for float64 arithmetic: the sum of its squares "
+                         f"overflows (values above ~1e154). Rescale X (e.g. standardize "
+                         f"its columns)")
     if err != 0:
         raise MemoryError("fastreg: could not allocate the solver's work arrays")
     out["coef"] = None if sparse_coef else coefs_arr
     out["lambda_max"] = report.lambda_max
     out["null_objective"] = report.null_objective
     return out
+
+
+cdef Py_ssize_t _overflowing_column(const Design* X, const floating[::1] sample_weight,
+                                    bint fit_intercept):
+    # the first column whose moments overflow (state_init's check), or -1
+    cdef Py_ssize_t j
+    cdef double mean, sq_norm, raw
+    cdef const floating* w = NULL if sample_weight is None else &sample_weight[0]
+    for j in range(X.n_features):
+        col_moments(X, j, w, fit_intercept, &mean, &sq_norm, &raw)
+        if not (fabs(mean) < INFINITY and sq_norm < INFINITY and raw < INFINITY):
+            return j
+    return -1
 
 
 def enet_path_dense(const floating[::1, :] X not None, const floating[::1] y not None, *,

@@ -17,7 +17,8 @@ cdef void state_free(State* st) noexcept nogil:
 
 cdef int state_init(const Design* X, const floating* w, floating* buf, State* st,
                     const Penalty* pen, bint fit_intercept) noexcept nogil:
-    # column moments, flags and the unpenalized block's Gram matrix (buf: n scratch)
+    # column moments, flags and the unpenalized block's Gram matrix (buf: n scratch);
+    # -1: out of memory, -2: a column's moments overflow float64
     cdef Py_ssize_t n = X.n_samples, p = X.n_features, j, a, b, i, m = 0
     cdef double raw, buf_offset
     st.n = n
@@ -93,6 +94,10 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
+        if not (fabs(st.mean[j]) < INFINITY and st.sq_norm[j] < INFINITY and raw < INFINITY):
+            # squares beyond float64 (|x| above ~1e154): every product with this column
+            # would be inf or NaN (before this check the column counted as constant)
+            return -2
         st.raw_norm[j] = sqrt(n * raw)
         st.max_raw_norm = max(st.max_raw_norm, st.raw_norm[j])
         if st.sq_norm[j] <= CONSTANT_RTOL * CONSTANT_RTOL * st.mean[j] * st.mean[j]:

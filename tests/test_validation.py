@@ -28,14 +28,19 @@ def test_non_finite_X(Xy, bad, where, sparse):
 def test_finite_values_whose_sum_overflows_are_accepted(Xy, sparse):
     # the finite check sums X first (no temporary of X's size); a sum that overflows must
     # fall back to looking at the values, not reject finite data
+    # (the fit itself then refuses the column: its squares overflow, see
+    # test_column_whose_squares_overflow_is_refused)
+    from fastreg import _validation
     X, y = Xy
     X = X.copy()
     X[3, 2] = X[4, 2] = 1e308
     if sparse:
         X = sp.csc_matrix(X)
     with np.errstate(all="ignore"):
-        res = enet_path(X, y, n_lambdas=3, check_convergence=False)
-    assert res.coef.shape == (6, 3) and np.all(np.isfinite(res.coef))
+        checked = _validation.check_design(X)
+        assert checked.shape == (20, 6)
+        with pytest.raises(ValueError, match=r"column 2 is too large for float64"):
+            enet_path(X, y, n_lambdas=3, check_convergence=False)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -201,3 +206,23 @@ def test_y_beyond_float32_range_with_float32_X_is_refused(Xy, sparse):
     assert res.coef.dtype == np.float32 and np.all(np.isfinite(res.coef))
     res = enet_path(X.astype(np.float64), y * 1e39, n_lambdas=3)
     assert np.all(np.isfinite(res.coef)) and np.all(res.status == 0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("scale", [1e160, 1e300])
+def test_column_whose_squares_overflow_is_refused(Xy, sparse, scale):
+    # finite values whose squares overflow float64: before, the column counted as constant
+    # and was dropped, with every lambda reported converged (dense X); a clear error now
+    X, y = Xy
+    X = X.copy()
+    X[:, 4] *= scale
+    if sparse:
+        X = sp.csc_matrix(X)
+    with pytest.raises(ValueError, match=r"X's column 4 is too large for float64 arithmetic"):
+        enet_path(X, y, n_lambdas=3)
+    # a large column whose squares still fit is fitted (its coefficient scales back)
+    X = X.toarray() if sparse else X
+    X[:, 4] /= scale / 1e100
+    res = enet_path(sp.csc_matrix(X) if sparse else X, y, n_lambdas=3,
+                    check_convergence=False)
+    assert np.all(np.isfinite(res.coef)) and res.coef[4, -1] != 0.0
