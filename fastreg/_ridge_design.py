@@ -198,6 +198,12 @@ class Reduction:
                 A_all *= (self.s / sqrt_n)[:, None]
             sq = np.einsum("ij,ij->j", A_all, A_all)
             raw = sq + self.mean ** 2            # sum_i w_i x_ij^2 / n
+        bad = ~(np.isfinite(sq) & np.isfinite(raw) & np.isfinite(self.mean))
+        if np.any(bad):
+            # squares beyond float64 (|x| above ~1e154): the column would count as constant
+            raise ValueError(f"X's column {int(np.flatnonzero(bad)[0])} is too large for float64 "
+                             f"arithmetic: the sum of its squares overflows (values above "
+                             f"~1e154). Rescale X (e.g. standardize its columns)")
         # sparse moments come from raw - mean^2, whose rounding (~1e-15 raw) is the floor
         constant = sq <= np.maximum(CONSTANT_RTOL ** 2 * self.mean ** 2,
                                     1e-15 * raw if sparse else 0.0)

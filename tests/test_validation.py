@@ -226,3 +226,15 @@ def test_column_whose_squares_overflow_is_refused(Xy, sparse, scale):
     res = enet_path(sp.csc_matrix(X) if sparse else X, y, n_lambdas=3,
                     check_convergence=False)
     assert np.all(np.isfinite(res.coef)) and res.coef[4, -1] != 0.0
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_ridge_refuses_a_column_whose_squares_overflow(Xy, sparse):
+    # the ridge reduction counted it as constant (coefficient 0, only a numpy warning)
+    from fastreg import ridge_path
+    X, y = Xy
+    X = X.copy()
+    X[:, 1] *= 1e200
+    with np.errstate(all="ignore"), pytest.raises(
+            ValueError, match=r"X's column 1 is too large for float64 arithmetic"):
+        ridge_path(sp.csc_matrix(X) if sparse else X, y, n_lambdas=3)
