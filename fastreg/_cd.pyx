@@ -923,8 +923,30 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
                bint lambdas_relative, const floating[::1] coef_init, double tol,
                Py_ssize_t max_epochs, bint fit_intercept, bint plain_warm_start,
                bint sparse_coef):
-    cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0], nnz
+    cdef Py_ssize_t p = X.n_features, K = lambdas.shape[0], nnz, n = X.n_samples
     dtype = np.float32 if floating is float else np.float64
+    # the low-level entry points get no validation from fastreg.enet_path: lengths that do
+    # not match would read and write outside the arrays, and weights that do not sum to n
+    # would make every certificate fail (the objective's convention), so check them here
+    if y.shape[0] != n:
+        raise ValueError(f"y has {y.shape[0]} values but X has {n} rows")
+    for name, arr in (("penalty_factor", penalty_factor), ("lower_bounds", lower_bounds),
+                      ("upper_bounds", upper_bounds), ("coef_init", coef_init)):
+        if arr is not None and arr.shape[0] != p:
+            raise ValueError(f"{name} must have one entry per feature ({p}); "
+                             f"got {arr.shape[0]}")
+    if sample_weight is not None:
+        if sample_weight.shape[0] != n:
+            raise ValueError(f"sample_weight has {sample_weight.shape[0]} values but X has "
+                             f"{n} rows")
+        w_arr = np.asarray(sample_weight)
+        total = float(np.sum(w_arr, dtype=np.float64))
+        if n and (not abs(total - n) <= (1e-5 if dtype is np.float32 else 1e-9) * n
+                  or float(np.min(w_arr)) < 0.0):
+            raise ValueError(f"sample_weight must be >= 0 and sum to n_samples = {n} (the "
+                             f"objective's convention; fastreg.enet_path rescales them); got "
+                             f"sum {total:.9g}, min {float(np.min(w_arr)):.3g}: pass "
+                             f"w * n / w.sum()")
     # dense: zeros (pages the OS zero-fills when first touched, untouched ones cost
     # nothing), in huge pages where the OS offers them: with 4 KiB pages the scattered
     # non-zeros fault one page at a time (sparse 200,000 x 200,000 lasso: 0.40 s of the
@@ -1072,6 +1094,9 @@ def enet_path_csc(const floating[::1] data not None, const index_t[::1] indices 
     cdef CSCDesign32 d32
     cdef CSCDesign64 d64
     cdef const void* values = &data[0] if data.shape[0] else NULL
+    if indices.shape[0] != data.shape[0]:
+        raise ValueError(f"indices must have one entry per stored value ({data.shape[0]}); "
+                         f"got {indices.shape[0]}")
     unit_arr = unit_columns(data, indptr) if skip_unit_values else np.zeros(0, dtype=np.int8)
     cdef const char[::1] unit = unit_arr
     cdef const char* unit_ptr = &unit[0] if unit.shape[0] else NULL

@@ -672,3 +672,47 @@ def test_bound_test_certificates_are_honest(sparse, weighted, l1_ratio):
     # the residual moves within the span of the last references: most lambdas, and
     # at the deep end nearly all, are certified without a full pass (measured 4-7 of 40)
     assert res.n_passes.sum() <= 12
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_low_level_entry_points_check_their_inputs(dtype, layout):
+    # fastreg._cd is the embedding API: enet_path validates nothing for it, so wrong
+    # lengths (reads and writes outside the arrays) and weights that do not sum to n
+    # (every certificate fails) are refused with the argument's name
+    from fastreg import _cd
+    X, y = make_problem(30, 8, seed=2, dtype=dtype)
+    X = to_layout(X, layout).astype(dtype)
+    n, p = X.shape
+    base = dict(penalty_factor=np.ones(p), lower_bounds=np.full(p, -np.inf),
+                upper_bounds=np.full(p, np.inf), l1_ratio=1.0, lambdas_relative=True,
+                tol=1e-6, max_epochs=1000, fit_intercept=True)
+
+    def run(yy=y, **kw):
+        args = dict(base, **kw)
+        lam = np.geomspace(1.0, 0.1, 4)
+        if layout == "csc":
+            return _cd.enet_path_csc(X.data, X.indices, X.indptr, n, yy, lambdas=lam, **args)
+        return _cd.enet_path_dense(X, yy, lambdas=lam, **args)
+
+    w = np.linspace(0.5, 1.5, n)
+    assert run(sample_weight=(w * n / w.sum()).astype(dtype))["status"].max() == 0
+    with pytest.raises(ValueError, match="y has 29 values but X has 30 rows"):
+        run(y[:-1].copy())
+    for name in ("penalty_factor", "lower_bounds", "upper_bounds"):
+        with pytest.raises(ValueError, match=f"{name} must have one entry per feature"):
+            run(**{name: base[name][:-1].copy()})
+    with pytest.raises(ValueError, match="coef_init must have one entry per feature"):
+        run(coef_init=np.zeros(p + 1, dtype=dtype))
+    with pytest.raises(ValueError, match="sample_weight has 31 values"):
+        run(sample_weight=np.ones(n + 1, dtype=dtype))
+    with pytest.raises(ValueError, match=r"sample_weight must be >= 0 and sum to n_samples"):
+        run(sample_weight=(2.0 * w).astype(dtype))          # raw weights: they sum to 60
+    with pytest.raises(ValueError, match=r"sample_weight must be >= 0 and sum to n_samples"):
+        bad = np.ones(n, dtype=dtype)
+        bad[0], bad[1] = -1.0, 3.0
+        run(sample_weight=bad)
+    if layout == "csc":
+        with pytest.raises(ValueError, match="indices must have one entry per stored value"):
+            _cd.enet_path_csc(X.data, X.indices[:-1].copy(), X.indptr, n, y,
+                              lambdas=np.geomspace(1.0, 0.1, 4), **base)
