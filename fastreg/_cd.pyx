@@ -83,6 +83,8 @@ cdef enum:
     UNPENALIZED = 2      # v_j = 0 and unbounded: fitted by the exact block step
     CONSTANT = 4         # centred column is zero: b_j sits at clip(0, lower, upper)
     PREDICTED = 8        # met by the predictor's sweep (_predict.pxi), cleared after it
+    BOXED_FREE = 16      # v_j = 0 with a finite bound: in the exact block step (and out of
+                         # the duality gap, s_j = 0 there) while strictly inside its bounds
 
 # a column is constant when its centred norm is below this fraction of |mean| * sqrt(n)
 # (rounding of the two-pass moments in float64 is ~1e-16 of it; a real feature such as a
@@ -181,8 +183,9 @@ cdef struct State:
     char* flags
     Py_ssize_t* ws       # the working set, as a list
     Py_ssize_t n_ws
-    Py_ssize_t* unpen    # unpenalized unbounded features
+    Py_ssize_t* unpen    # unpenalized features: the unbounded ones, then the bounded ones
     Py_ssize_t n_unpen
+    Py_ssize_t n_boxed   # the bounded ones (BOXED_FREE)
     double* unpen_gram   # their Gram matrix / n, m x m
     double* unpen_ldl    # its LDL^T factor (L strictly below the diagonal, D on it)
     double* unpen_work   # 2 m
@@ -430,24 +433,141 @@ cdef double cd_epoch(const Design* X, const floating* w, floating* r, floating* 
     return max_change
 
 
+cdef inline double free_tolerance(Py_ssize_t j, const State* st, bint single) noexcept nogil:
+    # |s_j| below this counts as 0 for a bounded unpenalized feature after the exact block
+    # step: 1e-9 (float32 data: 1e-5, the coefficients' own rounding) of the largest |s_j|
+    # the residual allows (Cauchy-Schwarz), far above the rounding of the step (the
+    # unbounded ones' rounding is not counted at all)
+    return (1e-5 if single else 1e-9) * st.col_norm[j] * sqrt(max(st.wr2, 0.0) / st.n)
+
+
+cdef inline bint is_free(Py_ssize_t j, const floating* beta, const State* st,
+                         const Penalty* pen) noexcept nogil:
+    # left out of the duality gap, its s_j = 0 by the exact block step: unpenalized and
+    # unbounded, or unpenalized, strictly inside its bounds and with s_j at rounding level
+    # (otherwise it is counted as any feature: its conjugate is infinite, and the gap too)
+    if st.flags[j] & UNPENALIZED:
+        return True
+    if st.flags[j] & BOXED_FREE:
+        return (pen.lower[j] < beta[j] and beta[j] < pen.upper[j]
+                and fabs(st.grad[j]) <= free_tolerance(j, st, sizeof(beta[0]) == sizeof(float)))
+    return False
+
+
 cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
-                           floating* beta, State* st) noexcept nogil:
+                           floating* beta, State* st, const Penalty* pen) noexcept nogil:
     # exact least squares in the unpenalized features, the others fixed:
-    # delta = G^+ X_U^T W r / n; afterwards s_j = 0 for j in U
-    cdef Py_ssize_t m = st.n_unpen, a, b, j
+    # delta = G^+ X_U^T W r / n; afterwards s_j = 0 for j in U. With bounded ones
+    # (BOXED_FREE) the least squares on their box, by active sets (Lawson & Hanson's NNLS,
+    # for boxes): the free set F holds the unbounded ones, the bounded ones inside their
+    # bounds and those at a bound that s_j pushes inwards; the step G_FF^+ s_F is taken up
+    # to the first bound it meets, that feature lands on it and leaves F, and the step is
+    # solved again, until a full step fits; then the features at a bound are checked
+    # again, and the ones s_j now pushes inwards rejoin F. (Every unpenalized feature stays
+    # in the working set, bounded or not: in covariance mode its gradient and its moves
+    # go through its Gram slot.)
+    cdef Py_ssize_t m = st.n_unpen, a, j, k, f, nf, block, rounds = 0
     cdef double* s = st.unpen_work
     cdef double* delta = st.unpen_work + m
-    cdef double old, quad = 0.0, lin = 0.0
+    cdef double* sub = st.unpen_work + 2 * m             # m x m: G_FF
+    cdef double* fac = sub + m * m                       # m x m: its factor
+    cdef double* in_f = fac + m * m                      # m: 1 in F, 0 out
+    cdef Py_ssize_t* free_set = <Py_ssize_t*> (in_f + m)  # m: positions of F in unpen
+    cdef double old, tau, step, bound
+    cdef bint outer_done
     if m == 0:
         return
     for a in range(m):
         s[a] = current_grad(X, st.unpen[a], w, r, st)
-        delta[a] = s[a]
-    ldl_solve(st.unpen_ldl, m, delta)
+    if st.n_boxed == 0:
+        for a in range(m):
+            delta[a] = s[a]
+        ldl_solve(st.unpen_ldl, m, delta)
+        unpenalized_move(X, w, r, beta, st, delta, s, 1.0)
+        return
+    for a in range(m):
+        in_f[a] = 0.0
+    while rounds < 4 * m + 4:
+        # (outer) F: every feature inside its bounds, and those s_j pushes inwards
+        outer_done = True
+        for a in range(m):
+            j = st.unpen[a]
+            if st.flags[j] & UNPENALIZED or (pen.lower[j] < beta[j] < pen.upper[j]):
+                in_f[a] = 1.0
+            elif ((beta[j] <= pen.lower[j] and s[a] > free_tolerance(j, st, sizeof(beta[0]) == sizeof(float)))
+                    or (beta[j] >= pen.upper[j]
+                        and s[a] < -free_tolerance(j, st, sizeof(beta[0]) == sizeof(float)))):
+                if in_f[a] == 0.0:
+                    in_f[a] = 1.0
+                    outer_done = False
+            else:
+                in_f[a] = 0.0
+        if outer_done and rounds > 0:
+            return
+        # (inner) steps on F until a full one fits
+        while rounds < 4 * m + 4:
+            rounds += 1
+            nf = 0
+            for a in range(m):
+                if in_f[a] != 0.0:
+                    free_set[nf] = a
+                    nf += 1
+            if nf == 0:
+                return
+            for f in range(nf):
+                for k in range(nf):
+                    sub[f * nf + k] = st.unpen_gram[free_set[f] * m + free_set[k]]
+                delta[f] = s[free_set[f]]
+            ldl_factor(sub, fac, nf)
+            ldl_solve(fac, nf, delta)
+            tau = 1.0
+            block = -1
+            for f in range(nf):
+                j = st.unpen[free_set[f]]
+                if delta[f] > 0.0 and pen.upper[j] < INFINITY:
+                    step = (pen.upper[j] - beta[j]) / delta[f]
+                elif delta[f] < 0.0 and pen.lower[j] > -INFINITY:
+                    step = (pen.lower[j] - beta[j]) / delta[f]
+                else:
+                    continue
+                if step < tau:
+                    tau = max(step, 0.0)
+                    block = f
+            for a in range(m):
+                sub[a] = 0.0
+            for f in range(nf):
+                sub[free_set[f]] = delta[f]
+            unpenalized_move(X, w, r, beta, st, sub, s, tau)
+            if block < 0:
+                break
+            # the blocking feature lands exactly on its bound and leaves F
+            a = free_set[block]
+            j = st.unpen[a]
+            bound = pen.upper[j] if delta[block] > 0.0 else pen.lower[j]
+            if <double> beta[j] != bound:
+                old = beta[j]
+                beta[j] = <floating> bound
+                step = <double> beta[j] - old
+                apply_delta(X, j, step, r, st)
+                st.wry -= st.n * step * st.yc_dot[j]
+                st.wr2 += st.n * step * (step * st.sq_norm[j] - 2.0 * s[a])
+                for k in range(m):
+                    s[k] -= st.unpen_gram[k * m + a] * step
+            in_f[a] = 0.0
+
+
+cdef void unpenalized_move(const Design* X, const floating* w, floating* r,
+                           floating* beta, State* st, double* delta, double* s,
+                           double tau) noexcept nogil:
+    # beta_U += tau delta (delta over U's positions, overwritten with the moves made),
+    # with the residual (or the slotted gradients) and the sums; s_U (gradients before
+    # the move) becomes s_U - G_UU moves
+    cdef Py_ssize_t m = st.n_unpen, a, b, j
+    cdef double old, quad = 0.0, lin = 0.0
     for a in range(m):
         j = st.unpen[a]
         old = beta[j]
-        beta[j] = <floating> (old + delta[a])
+        beta[j] = <floating> (old + tau * delta[a])
         delta[a] = <double> beta[j] - old
         apply_delta(X, j, delta[a], r, st)
         st.wry -= st.n * delta[a] * st.yc_dot[j]
@@ -457,6 +577,9 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
         for b in range(m):
             quad += delta[a] * st.unpen_gram[a * m + b] * delta[b]
     st.wr2 += st.n * (quad - 2.0 * lin)
+    for a in range(m):
+        for b in range(m):
+            s[a] -= st.unpen_gram[a * m + b] * delta[b]
 
 
 cdef double ws_objective(const State* st, const Penalty* pen, double lam,
@@ -467,7 +590,7 @@ cdef double ws_objective(const State* st, const Penalty* pen, double lam,
     cdef double a = pen.l1_ratio, value = 0.5 * st.wr2 / st.n
     for idx in range(st.n_ws):
         j = st.ws[idx]
-        if st.flags[j] & (CONSTANT | UNPENALIZED):
+        if st.flags[j] & CONSTANT or is_free(j, beta, st, pen):
             continue
         value += penalty_value(beta[j], lam * a * pen.factor[j],
                                lam * (1.0 - a) * pen.factor[j])
@@ -494,7 +617,7 @@ cdef double duality_gap(const State* st, const Penalty* pen, double lam,
     # primal penalty and the largest feasible scaling of the dual point
     for idx in range(count):
         j = idx if all_features else st.ws[idx]
-        if st.flags[j] & (CONSTANT | UNPENALIZED):
+        if st.flags[j] & CONSTANT or is_free(j, beta, st, pen):
             continue
         alpha = lam * a * pen.factor[j]
         kappa = lam * (1.0 - a) * pen.factor[j]
@@ -508,7 +631,7 @@ cdef double duality_gap(const State* st, const Penalty* pen, double lam,
     dual = t * st.wry / n - 0.5 * t * t * st.wr2 / n
     for idx in range(count):
         j = idx if all_features else st.ws[idx]
-        if st.flags[j] & (CONSTANT | UNPENALIZED):
+        if st.flags[j] & CONSTANT or is_free(j, beta, st, pen):
             continue
         alpha = lam * a * pen.factor[j]
         kappa = lam * (1.0 - a) * pen.factor[j]
@@ -579,7 +702,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         m = 0
         for idx in range(st.n_ws):
             j = st.ws[idx]
-            if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
+            if (beta[j] != 0.0 or st.flags[j] & (UNPENALIZED | BOXED_FREE)
                     or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
                                      pen.lower[j], pen.upper[j]) > 0.0):
                 st.ws[m] = j
@@ -594,7 +717,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         for j in range(st.p):
             if st.flags[j] & CONSTANT:
                 continue
-            if (beta[j] != 0.0 or st.flags[j] & UNPENALIZED
+            if (beta[j] != 0.0 or st.flags[j] & (UNPENALIZED | BOXED_FREE)
                     or kkt_violation(st.grad[j], a * pen.factor[j] * (2.0 * lam - lam_prev),
                                      pen.lower[j], pen.upper[j]) > 0.0):
                 ws_add(st, j)
@@ -628,7 +751,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
         # cost more than 1% of the target (float32 data, tight tol), or in covariance
         # mode (the residual is not kept), is the residual recomputed from beta first.
         if st.n_unpen > 0:
-            unpenalized_step(X, w, r, beta, st)
+            unpenalized_step(X, w, r, beta, st, pen)
             anderson_reset(st)
         if st.gram.on:
             gram_pull(st)
@@ -792,7 +915,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                 if st.flags[j] & CONSTANT:
                     st.fixed[st.n_fixed] = j
                     st.n_fixed += 1
-        unpenalized_step(X, w, r, beta, &st)
+        unpenalized_step(X, w, r, beta, &st, pen)
         settle_residual(r, yc, w, &st, False)
         compute_grads(X, w, r, &st, True)
         save_reference(r, w, &st)
@@ -832,7 +955,7 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
                     report.status[k] = CONVERGED
                     # (every non-zero in the working set, for the output below)
                     for j in range(p):
-                        if ((beta[j] != 0.0 or st.flags[j] & UNPENALIZED)
+                        if ((beta[j] != 0.0 or st.flags[j] & (UNPENALIZED | BOXED_FREE))
                                 and not st.flags[j] & CONSTANT):
                             ws_add(&st, j)
                 else:

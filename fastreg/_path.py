@@ -16,8 +16,7 @@ __all__ = ["ConvergenceWarning", "PathResult", "enet_path", "lasso_path", "relax
 _STATUS_TEXT = {
     1: "the epoch budget (max_epochs) ran out",
     2: ("no coordinate moves any more while the gap is above tol: tol is below what {dtype} "
-        "reaches here (or, with penalty_factor=0 on a feature with a one-sided bound, the gap "
-        "cannot certify it)"),
+        "reaches here"),
 }
 
 

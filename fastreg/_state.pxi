@@ -110,12 +110,21 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
             m += 1
         st.col_norm[j] = sqrt(st.sq_norm[j])
         st.nnz += col_nnz(X, j)
+    # then the unpenalized features with a finite bound (the block step keeps them inside)
+    st.n_boxed = 0
+    for j in range(p):
+        if (pen.factor[j] == 0.0 and not st.flags[j] & (CONSTANT | UNPENALIZED)):
+            st.flags[j] |= BOXED_FREE
+            st.unpen[m] = j
+            m += 1
+            st.n_boxed += 1
     st.n_unpen = m
     if m == 0:
         return 0
     st.unpen_gram = <double*> malloc(m * m * sizeof(double))
     st.unpen_ldl = <double*> malloc(m * m * sizeof(double))
-    st.unpen_work = <double*> malloc(2 * m * sizeof(double))
+    # s, delta, G_FF and its factor, membership of F, the free set (m Py_ssize_t)
+    st.unpen_work = <double*> malloc((4 * m + 2 * m * m) * sizeof(double))
     if st.unpen_gram == NULL or st.unpen_ldl == NULL or st.unpen_work == NULL:
         return -1
     # G[a, b] = x_ca^T W x_cb / n, through a dense copy of the centred column b

@@ -263,6 +263,43 @@ def test_bounds_are_respected(sparse):
                              lower=lower, upper=upper) < 1e-5
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("weights", [None, "random"])
+def test_bounded_unpenalized_features_certify(dtype, sparse, l1_ratio, weights):
+    # penalty factor 0 with a finite bound (a non-negative unpenalized coefficient, ...):
+    # the dual point's scaling cannot absorb their s_j (alpha = 0), so they go through the
+    # exact block step while inside their bounds. Before, most lambdas stalled with a gap
+    # of ~the null objective. Some features end inside their bounds, some on them.
+    X, y = make_problem(120, 15, seed=21, density=0.5 if sparse else None, dtype=dtype)
+    p = X.shape[1]
+    w = None if weights is None else weights_for("random", 120)
+    factor = np.ones(p)
+    factor[[0, 1, 2, 3, 4]] = 0.0
+    lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+    lower[0] = 0.0                       # non-negative
+    upper[1] = 0.0                       # non-positive
+    lower[2], upper[2] = -0.05, 0.05     # a box that binds
+    lower[3] = 0.0                       # non-negative, and the data want it negative
+    # feature 4: unpenalized and unbounded, the block step's original case
+    tol = 1e-11 if dtype == np.float64 else 1e-5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                    # no ConvergenceWarning
+        res = enet_path(X, y, l1_ratio=l1_ratio, n_lambdas=15, penalty_factor=factor,
+                        lower_bounds=lower, upper_bounds=upper, sample_weight=w, tol=tol)
+    assert res.converged.all()
+    lo, hi = lower.astype(dtype), upper.astype(dtype)     # (the bounds as the dtype holds them)
+    assert np.all(res.coef >= lo[:, None]) and np.all(res.coef <= hi[:, None])
+    atol = 1e-5 if dtype == np.float64 else 1e-2
+    for k in range(15):
+        assert kkt_violation(X, y, res.coef[:, k], res.intercept[k], res.lambdas[k], l1_ratio,
+                             w=w, factor=factor, lower=lower, upper=upper) < atol
+    # some bounded ones end on a bound, some inside
+    on_bound = [(res.coef[j] == lo[j]) | (res.coef[j] == hi[j]) for j in range(4)]
+    assert any(b.any() for b in on_bound) and any((~b).any() for b in on_bound)
+
+
 def test_positive_matches_lower_bound_zero():
     X, y = make_problem(50, 30, seed=14)
     a = enet_path(X, y, positive=True, n_lambdas=8, tol=1e-12)

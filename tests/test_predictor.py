@@ -72,8 +72,8 @@ def test_predictor_certificates_with_bounds_and_weights(dtype, layout):
     upper = np.where(rng.uniform(size=p) < 0.2, 1e-3, np.inf)     # some capped low
     factor = np.ones(p)
     factor[:3] = 0.0                                              # unpenalized, secant too
-    # (unbounded: a one-sided bound on an unpenalized feature has no finite certificate)
-    lower[:3], upper[:3] = -np.inf, np.inf
+    lower[0], upper[0] = -np.inf, np.inf                          # one unbounded,
+    lower[1], upper[1] = 0.0, np.inf                              # one non-negative
     tol = 1e-10 if dtype == np.float64 else 1e-6
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastreg.ConvergenceWarning)   # float32 may stall
