@@ -188,7 +188,7 @@ cdef struct State:
     Py_ssize_t n_boxed   # the bounded ones (BOXED_FREE)
     double* unpen_gram   # their Gram matrix / n, m x m
     double* unpen_ldl    # its LDL^T factor (L strictly below the diagonal, D on it)
-    double* unpen_work   # 2 m
+    double* unpen_work   # 4 m + 2 m^2: the block step's scratch (unpenalized_step)
     double offset        # true residual = r + offset
     double sum_wr        # sum_i w_i r_i of the true residual, as of its last recomputation
     double wr2           # sum_i w_i r_i^2 (kept up to date)
@@ -400,6 +400,11 @@ cdef void recompute_residual(const Design* X, const floating* yc, const floating
 include "_gram.pxi"
 
 
+cdef inline bint moments_finite(double mean, double sq_norm, double raw) noexcept nogil:
+    # a column's moments in float64 (|x| above ~1e154 overflows its squares; NaN fails too)
+    return fabs(mean) < INFINITY and sq_norm < INFINITY and raw < INFINITY
+
+
 cdef inline void move(const Design* X, Py_ssize_t j, double delta, double s,
                       floating* r, State* st) noexcept nogil:
     # b_j += delta, with s = s_j before the move: residual (or gradients) and sums follow
@@ -474,7 +479,7 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
     cdef double* in_f = fac + m * m                      # m: 1 in F, 0 out
     cdef Py_ssize_t* free_set = <Py_ssize_t*> (in_f + m)  # m: positions of F in unpen
     cdef double old, tau, step, bound
-    cdef bint outer_done
+    cdef bint outer_done, single = sizeof(beta[0]) == sizeof(float)
     if m == 0:
         return
     for a in range(m):
@@ -494,9 +499,8 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
             j = st.unpen[a]
             if st.flags[j] & UNPENALIZED or (pen.lower[j] < beta[j] < pen.upper[j]):
                 in_f[a] = 1.0
-            elif ((beta[j] <= pen.lower[j] and s[a] > free_tolerance(j, st, sizeof(beta[0]) == sizeof(float)))
-                    or (beta[j] >= pen.upper[j]
-                        and s[a] < -free_tolerance(j, st, sizeof(beta[0]) == sizeof(float)))):
+            elif ((beta[j] <= pen.lower[j] and s[a] > free_tolerance(j, st, single))
+                    or (beta[j] >= pen.upper[j] and s[a] < -free_tolerance(j, st, single))):
                 if in_f[a] == 0.0:
                     in_f[a] = 1.0
                     outer_done = False
@@ -548,9 +552,7 @@ cdef void unpenalized_step(const Design* X, const floating* w, floating* r,
                 old = beta[j]
                 beta[j] = <floating> bound
                 step = <double> beta[j] - old
-                apply_delta(X, j, step, r, st)
-                st.wry -= st.n * step * st.yc_dot[j]
-                st.wr2 += st.n * step * (step * st.sq_norm[j] - 2.0 * s[a])
+                move(X, j, step, s[a], r, st)
                 for k in range(m):
                     s[k] -= st.unpen_gram[k * m + a] * step
             in_f[a] = 0.0
@@ -565,6 +567,8 @@ cdef void unpenalized_move(const Design* X, const floating* w, floating* r,
     cdef Py_ssize_t m = st.n_unpen, a, b, j
     cdef double old, quad = 0.0, lin = 0.0
     for a in range(m):
+        if delta[a] == 0.0:
+            continue            # (outside F: no column update, no rounding to count)
         j = st.unpen[a]
         old = beta[j]
         beta[j] = <floating> (old + tau * delta[a])
@@ -1129,10 +1133,8 @@ cdef dict _run(const Design* X, const floating[::1] y, const floating[::1] sampl
     free(report.coef_indices)
     free(report.coef_values)
     if err == -2:
-        raise ValueError(f"X's column {_overflowing_column(X, sample_weight, fit_intercept)} "
-                         f"is too large for float64 arithmetic: the sum of its squares "
-                         f"overflows (values above ~1e154). Rescale X (e.g. standardize "
-                         f"its columns)")
+        from fastreg._validation import column_too_large
+        raise column_too_large(_overflowing_column(X, sample_weight, fit_intercept))
     if err != 0:
         raise MemoryError("fastreg: could not allocate the solver's work arrays")
     out["coef"] = None if sparse_coef else coefs_arr
@@ -1149,7 +1151,7 @@ cdef Py_ssize_t _overflowing_column(const Design* X, const floating[::1] sample_
     cdef const floating* w = NULL if sample_weight is None else &sample_weight[0]
     for j in range(X.n_features):
         col_moments(X, j, w, fit_intercept, &mean, &sq_norm, &raw)
-        if not (fabs(mean) < INFINITY and sq_norm < INFINITY and raw < INFINITY):
+        if not moments_finite(mean, sq_norm, raw):
             return j
     return -1
 

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 
 from fastreg import _krylov
+from fastreg import _validation as v
 
 __all__ = ["CONSTANT_RTOL", "Reduction", "certificate", "gap"]
 
@@ -201,9 +202,7 @@ class Reduction:
         bad = ~(np.isfinite(sq) & np.isfinite(raw) & np.isfinite(self.mean))
         if np.any(bad):
             # squares beyond float64 (|x| above ~1e154): the column would count as constant
-            raise ValueError(f"X's column {int(np.flatnonzero(bad)[0])} is too large for float64 "
-                             f"arithmetic: the sum of its squares overflows (values above "
-                             f"~1e154). Rescale X (e.g. standardize its columns)")
+            raise v.column_too_large(int(np.flatnonzero(bad)[0]))
         # sparse moments come from raw - mean^2, whose rounding (~1e-15 raw) is the floor
         constant = sq <= np.maximum(CONSTANT_RTOL ** 2 * self.mean ** 2,
                                     1e-15 * raw if sparse else 0.0)

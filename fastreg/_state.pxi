@@ -94,7 +94,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
         return -1
     for j in range(p):
         col_moments(X, j, w, fit_intercept, &st.mean[j], &st.sq_norm[j], &raw)
-        if not (fabs(st.mean[j]) < INFINITY and st.sq_norm[j] < INFINITY and raw < INFINITY):
+        if not moments_finite(st.mean[j], st.sq_norm[j], raw):
             # squares beyond float64 (|x| above ~1e154): every product with this column
             # would be inf or NaN (before this check the column counted as constant)
             return -2

@@ -82,6 +82,13 @@ def check_design(X, sparse_formats=("csc",)):
     return X
 
 
+def column_too_large(j):
+    """The error for column j of X whose squares overflow float64 (CD kernel and ridge)."""
+    return ValueError(f"X's column {j} is too large for float64 arithmetic: the sum of its "
+                      f"squares overflows (values above ~1e154). Rescale X (e.g. standardize "
+                      f"its columns)")
+
+
 def check_target(y, n_samples, dtype):
     y = _as_float_array(y, "y", dtype=None)
     if y.ndim == 2 and y.shape[1] == 1:
