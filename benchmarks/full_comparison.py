@@ -15,6 +15,10 @@ Three runs of compare.py, then one report of them all:
    try) gave fastreg / glmnet 0.44 in one run and 0.62 in the next, with glmnet itself at
    6.34 s and then 5.13 s.
 
+Every solver also runs compare.py's looser extension rungs before its prescribed ladder (in
+the rounds too); the report gives both ratios, prescribed ladders (the headline) and
+extended ones (see benchmarks/README.md).
+
 Left out where they would make the command take hours without changing any ratio (they
 are never the fastest peer there), measured: scikit-learn and celer take 82-87 s per run on
 one-hot (45 times glmnet), and a scikit-learn run on the large case did not finish in 25

@@ -1,8 +1,9 @@
 """The solvers compared by compare.py: fastreg and its peers, each behind one small adapter.
 
-An adapter knows its tolerance ladder, how to prepare a problem outside the timer, and how
-to solve the whole grid once at one tolerance, returning the wall time of the path call
-alone and the (n_features, n_lambdas) coefficients. Intercepts are not returned: compare.py
+An adapter knows its tolerance ladder (BENCHMARKING.md's prescribed one, and the looser
+extension rungs run before it), how to prepare a problem outside the timer, and how to solve
+the whole grid once at one tolerance, returning the wall time of the path call alone and
+the (n_features, n_lambdas) coefficients. Intercepts are not returned: compare.py
 judges every beta with its optimal intercept.
 
 In-process solvers (fastreg, scikit-learn, celer, skglm) are timed here with
@@ -32,6 +33,13 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 ITERATIVE_LADDER = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)     # sklearn, celer, skglm, fastreg
 THRESH_LADDER = (1e-7, 1e-8, 1e-9, 1e-10)              # glmnet, adelie
+# The ladders above are BENCHMARKING.md's. Their loosest rung caps a solver's time to the
+# target: one that already reaches 1e-6 there is reported at that rung's time, an upper bound
+# (fastreg at tol 1e-3 and glmnet at thresh 1e-6 both reached it faster on the large case).
+# So every solver also runs these looser rungs first; compare.py reports the prescribed
+# ladders as the headline and all rungs as the extended ratio.
+ITERATIVE_EXTENSION = (1e-2, 1e-3)
+THRESH_EXTENSION = (1e-5, 1e-6)
 REPEAT_BELOW = 2.0  # a run faster than this (seconds) is repeated, up to 3 times; min is kept
 MAX_REPEATS = 3
 
@@ -83,7 +91,8 @@ def _warning_count(record):
 
 class Solver:
     name = "?"
-    ladder = ITERATIVE_LADDER
+    ladder = ITERATIVE_LADDER           # prescribed, loosest first
+    extension = ITERATIVE_EXTENSION     # looser rungs run before the ladder, loosest first
     tol_name = "tol"
 
     def available(self):
@@ -288,6 +297,7 @@ class GlmnetSolver(Solver):
 
     name = "glmnet"
     ladder = THRESH_LADDER
+    extension = THRESH_EXTENSION
     tol_name = "thresh"
     script = HERE / "_glmnet_runner.R"
 
@@ -329,6 +339,7 @@ class AdelieSolver(Solver):
 
     name = "adelie"
     ladder = THRESH_LADDER
+    extension = THRESH_EXTENSION
     script = HERE / "_adelie_runner.py"
 
     def __init__(self, python=None, timeout=3600):

@@ -4,9 +4,10 @@
 
 Every run of the saved comparison (compare.py / full_comparison.py) is a point: its path
 time against its precision, max_k (P_k - P*_k) / P(0), the worst relative suboptimality over
-the grid. A solver's runs (its tolerance ladder) are joined in ladder order. The dashed line
-is the target (1e-6); the ratio in each panel's title is the one of the report: fastreg's
-fastest run left of the line against the fastest peer's. Needs matplotlib.
+the grid. A solver's runs (its tolerance ladder) are joined in ladder order, the looser
+extension rungs first, drawn hollow. The dashed line is the target (1e-6); the ratios in each
+panel's title are the report's: fastreg's fastest run left of the line against the fastest
+peer's, over the prescribed ladders and (extended) over all rungs. Needs matplotlib.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from report import SOLVER_ORDER  # noqa: E402
+from report import EXTENSION, SOLVER_ORDER, rung_of  # noqa: E402
 
 # (precisions at or below this are drawn at it: a run can beat P* by rounding)
 FLOOR = 1e-16
@@ -49,9 +50,14 @@ def plot(results: dict, out: Path) -> Path:
                     and r.get("error") is None]
             if not runs:
                 continue
+            style = dict(marker=MARKERS.get(name, "o"), color=colors[name],
+                         ms=6 if name == "fastreg" else 4)
             ax.plot([max(r["precision"], FLOOR) for r in runs], [r["time"] for r in runs],
-                    marker=MARKERS.get(name, "o"), color=colors[name], label=name,
-                    lw=2.2 if name == "fastreg" else 1.0, ms=6 if name == "fastreg" else 4)
+                    label=name, lw=2.2 if name == "fastreg" else 1.0,
+                    markevery=[rung_of(r) != EXTENSION for r in runs], **style)
+            extension = [r for r in runs if rung_of(r) == EXTENSION]
+            ax.plot([max(r["precision"], FLOOR) for r in extension],
+                    [r["time"] for r in extension], ls="none", mfc="white", **style)
         ax.axvline(target, color="0.4", ls="--", lw=0.8)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -59,6 +65,8 @@ def plot(results: dict, out: Path) -> Path:
         title = f"{prob['shape']}, {prob['penalty']}"
         if ratio is not None:
             title += f": fastreg / fastest peer {ratio:.2f}"
+        if prob.get("ratio_extended") is not None:
+            title += f" (extended {prob['ratio_extended']:.2f})"
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("precision (worst relative suboptimality)", fontsize=8)
         ax.set_ylabel("path time (s)", fontsize=8)
