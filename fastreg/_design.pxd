@@ -31,6 +31,13 @@ ctypedef struct CSCDesign32:
     # data), whose dots and updates then skip the values (same results, a third less
     # memory traffic); see `unit_columns`. Fill the struct with csc_design32 below.
     const char* unit
+    # NULL, or per column: its slot in `dense` (-1: none). A near-dense column (at least
+    # half its entries stored) is read from a dense copy: a dot over all n rows in
+    # sequence is 1.6x (half full) to 3x (full) faster than the gather over its stored
+    # entries. enet_path makes these copies itself (see _cd.pyx, attach_dense_columns):
+    # csc_design32 leaves them NULL.
+    const Py_ssize_t* dense_slot
+    const void* dense         # slots x n_samples values, column-major
 
 ctypedef struct CSCDesign64:
     const void* data
@@ -39,6 +46,8 @@ ctypedef struct CSCDesign64:
     Py_ssize_t n_samples
     Py_ssize_t n_features
     const char* unit
+    const Py_ssize_t* dense_slot
+    const void* dense
 
 ctypedef fused Design:
     DenseDesign
@@ -57,6 +66,8 @@ cdef inline void csc_design32(CSCDesign32* d, const void* data, const int32_t* i
     d.n_samples = n_samples
     d.n_features = n_features
     d.unit = unit
+    d.dense_slot = NULL
+    d.dense = NULL
 
 
 cdef inline void csc_design64(CSCDesign64* d, const void* data, const int64_t* indices,
@@ -69,6 +80,8 @@ cdef inline void csc_design64(CSCDesign64* d, const void* data, const int64_t* i
     d.n_samples = n_samples
     d.n_features = n_features
     d.unit = unit
+    d.dense_slot = NULL
+    d.dense = NULL
 
 
 cdef inline double _dot(const floating* x, const floating* v, Py_ssize_t n) noexcept nogil:
@@ -122,6 +135,19 @@ cdef inline double _cdot(const floating* x, const floating* w, const floating* v
     return (s0 + s1) + (s2 + s3)
 
 
+cdef inline const floating* dense_column(const Design* X, Py_ssize_t j,
+                                        const floating* like) noexcept nogil:
+    """The dense copy of CSC column j (all n_samples rows), or NULL (and NULL for dense
+    storage, whose columns are read in place). ``like``: any array of X's dtype (it
+    selects the specialization; not read)."""
+    if Design is DenseDesign:
+        return NULL
+    else:
+        if X.dense_slot == NULL or X.dense_slot[j] < 0:
+            return NULL
+        return (<const floating*> X.dense) + X.dense_slot[j] * X.n_samples
+
+
 cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
                            const floating* v) noexcept nogil:
     """sum_i w_i X[i, j] v_i for the raw (uncentred) column j."""
@@ -134,6 +160,11 @@ cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
             return _dot(x, v, X.n_samples)
         return _wdot(x, w, v, X.n_samples)
     else:
+        x = dense_column(X, j, v)
+        if x != NULL:
+            if w == NULL:
+                return _dot(x, v, X.n_samples)
+            return _wdot(x, w, v, X.n_samples)
         x = <const floating*> X.data
         start = X.indptr[j]
         end = X.indptr[j + 1]
@@ -194,6 +225,13 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
             for i in range(X.n_samples):
                 r[i] -= <floating> (delta * (x[i] - mean))
     else:
+        x = dense_column(X, j, r)
+        if x != NULL:
+            # the centred column itself, as for dense storage (offset untouched): with
+            # every row at hand, nothing is gained by moving the centring into offset
+            for i in range(X.n_samples):
+                r[i] -= <floating> (delta * (x[i] - mean))
+            return
         x = <const floating*> X.data
         if X.unit != NULL and X.unit[j]:
             # r[rows] -= d (every stored value is 1)
