@@ -255,7 +255,7 @@ cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w
     # itself (r carries no offset), whatever sum(w r) drifted to since it was last summed;
     # with the running sum in its place, a column far from 0 turned that float32 drift
     # into gradient errors that CD fed back (NaN on float32 columns spread 1e-3 of their
-    # mean, divergence at 1e-6 in float64: tests/test_known_issues.py). Sparse columns:
+    # mean, divergence at 1e-6 in float64: tests/test_off_centre.py). Sparse columns:
     #     = x_j^T W r / n + offset * mean_j - mean_j * sum(w * r_true) / n
     # (the last term is 0 in exact arithmetic; it absorbs the rounding drift of r)
     # A CSC column with a dense copy (attach_dense_columns) is read as dense storage is:

@@ -39,3 +39,19 @@ def test_off_centre_float32_unpenalized_stays_finite():
                     max_epochs=50000, **kw)
     assert res.converged.all()
     assert np.all(np.isfinite(res.coef)) and np.all(np.isfinite(res.dual_gap))
+
+
+def test_off_centre_csc_columns_are_read_centred():
+    """The same problems stored as CSC (every column full and far from 0): before the dense
+    copies of such columns (attach_dense_columns), implicit centring's correction term had
+    the same flaw on sparse storage."""
+    import scipy.sparse as sp
+    X, y, kw = off_centre_problem(1, 1e-3, 1e3, 1e3, np.float64)
+    res = enet_path(sp.csc_matrix(X), y, l1_ratio=0.8, n_lambdas=40, lambda_min_ratio=1e-4,
+                    tol=1e-8, max_epochs=20000, **kw)
+    assert res.converged.all() and res.dual_gap.max() <= 1e-8
+    X, y, kw = off_centre_problem(3, 1e-1, 1e2, 10, np.float32)
+    res = enet_path(sp.csc_matrix(X), y, l1_ratio=0.8, n_lambdas=30, lambda_min_ratio=1e-4,
+                    tol=1e-6, max_epochs=50000, **kw)
+    assert res.converged.all()
+    assert np.all(np.isfinite(res.coef.toarray() if sp.issparse(res.coef) else res.coef))
