@@ -22,7 +22,8 @@ cdef bint anderson_step(const Design* X, const floating* w, floating* r, floatin
     # record beta[ws] as the next iterate; at the (K+1)-th, move beta to the extrapolation
     # x_e (clipped to the bounds) and keep it if P(x_e) < P(beta), else move back.
     # Cost: O(K^2 |ws|) for U^T U and one epoch for the moves (half more to undo them),
-    # O(nnz of the working set): nothing of size n_samples.
+    # O(nnz of the working set): nothing of size n_samples (but for the dense copies of
+    # near-dense CSC columns, at most twice their nnz).
     cdef Anderson* acc = &st.acc
     cdef Py_ssize_t K = ANDERSON_K, cap = acc.capacity, m = st.n_ws, idx, j, k, l
     cdef double* x = acc.history

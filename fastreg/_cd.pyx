@@ -859,75 +859,86 @@ cdef double DENSE_COPY_WORK = 4.0
 cdef struct ColumnSize:
     Py_ssize_t nnz
     Py_ssize_t j
+    double mass          # sum of the weights of its stored rows (its weighted density * n)
 
 
 cdef int larger_first(const void* a, const void* b) noexcept nogil:
-    cdef Py_ssize_t na = (<const ColumnSize*> a).nnz, nb = (<const ColumnSize*> b).nnz
-    if na != nb:
-        return -1 if na > nb else 1
+    cdef const ColumnSize* x = <const ColumnSize*> a
+    cdef const ColumnSize* y = <const ColumnSize*> b
+    if x.nnz != y.nnz:
+        return -1 if x.nnz > y.nnz else 1
     # (ties by column: the same choice on every platform's qsort)
-    return -1 if (<const ColumnSize*> a).j < (<const ColumnSize*> b).j else 1
+    return (x.j > y.j) - (x.j < y.j)
 
 
-cdef void attach_dense_columns(Design* X, const floating* w) noexcept nogil:
-    # Dense copies of the near-dense columns of CSC data (at least half their entries
-    # stored). Two gains:
+cdef int attach_dense_columns(Design* X, const floating* w, bint center) noexcept nogil:
+    # Dense copies of the near-dense columns of CSC data. Two gains:
     #   * speed: col_dot and col_update read them in sequence instead of gathering
     #     (_design.pxd). Power-law data has a few such columns (sparse_large: 9 hold 15%
     #     of the entries; sparse_text: 5, 15%), and they are the ones the bound test
-    #     cannot clear and every pass reads. These copies, the fullest first, stay within
-    #     the budget above;
-    #   * accuracy: feature_grad reads them centred, as dense storage. Only a near-dense
-    #     column can be far from 0 (|mean| / std <= sqrt(d / (1 - d)) at density d), and
+    #     cannot clear and every pass reads. Columns with at least half their entries
+    #     stored get these copies, the fullest first, within the budget above;
+    #   * accuracy (with an intercept): feature_grad reads them centred, as dense storage.
+    #     Only a column whose stored rows carry most of the weight can be far from 0
+    #     (|mean| / std <= sqrt(d / (1 - d)), d the weight of its stored rows / n), and
     #     for such a column the implicit centring's correction, mean_j times the drift of
     #     sum(w r) since it was last summed, swamped its gradient in float32 (coefficients
     #     of 1e23 and NaN, 16-22 of 30 lambdas unconverged, on the mixed-scale test problem
     #     with 80 of 400 columns full and 50 std from 0; every lambda converged with the
-    #     copies). So a column at least 3 std from 0 (density 0.9 or more) gets its copy
-    #     beyond the budget too: correctness before memory.
-    # Best effort: nothing is attached when memory is short. w: the weights, or NULL.
-    # Free with detach_dense_columns.
+    #     copies). So a column 3 or more std from 0 (d >= 0.9) gets its copy beyond the
+    #     budget too: correctness before memory.
+    # Returns 0, or -1 when the copies an off-centre column needs could not be allocated
+    # (the speed copies alone are best effort). w: the weights, or NULL. Free with
+    # detach_dense_columns.
     cdef Py_ssize_t n = X.n_samples, p = X.n_features, j, k, s, m = 0, count = 0, nnz
     cdef ColumnSize* cand
     cdef Py_ssize_t* slot
     cdef floating* dense
     cdef const floating* data
-    cdef double budget, mean, sq_norm, raw
+    cdef double budget, mean, sq_norm, raw, mass
+    cdef bint needed = False
     if Design is DenseDesign:
-        return
+        return 0
     else:
         X.dense_slot = NULL
         X.dense = NULL
         if n == 0:
-            return
+            return 0
         nnz = X.indptr[p] - X.indptr[0]
         budget = (DENSE_COPY_FRACTION * nnz * (sizeof(floating) + sizeof(X.indices[0]))
                   + DENSE_COPY_WORK * (n + p) * sizeof(floating))
         cand = <ColumnSize*> malloc(p * sizeof(ColumnSize))
         if cand == NULL:
-            return
+            return -1
         for j in range(p):
             k = X.indptr[j + 1] - X.indptr[j]
-            if 2 * k >= n:
+            mass = k
+            if w != NULL and center:
+                mass = 0.0
+                for s in range(X.indptr[j], X.indptr[j + 1]):
+                    mass += w[X.indices[s]]
+            if 2 * k >= n or (center and 10.0 * mass >= 9.0 * n):
                 cand[m].nnz = k
                 cand[m].j = j
+                cand[m].mass = mass
                 m += 1
         qsort(cand, m, sizeof(ColumnSize), larger_first)
         # the chosen ones first in cand[0 .. count)
         for s in range(m):
-            if (count + 1) * n * sizeof(floating) <= budget:
+            if 2 * cand[s].nnz >= n and (count + 1) * n * sizeof(floating) <= budget:
                 cand[count] = cand[s]
                 count += 1
-            elif 10 * cand[s].nnz >= 9 * n:
+            elif center and 10.0 * cand[s].mass >= 9.0 * n:
                 col_moments(X, cand[s].j, w, True, &mean, &sq_norm, &raw)
-                if mean * mean >= 9.0 * sq_norm:
+                if sq_norm > 0.0 and mean * mean >= 9.0 * sq_norm:
                     cand[count] = cand[s]
                     count += 1
+                    needed = True
         slot = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t)) if count > 0 else NULL
         dense = <floating*> calloc(count * n, sizeof(floating)) if slot != NULL else NULL
         if dense == NULL:
             free(cand); free(slot)
-            return
+            return -1 if needed else 0
         for j in range(p):
             slot[j] = -1
         data = <const floating*> X.data
@@ -939,6 +950,7 @@ cdef void attach_dense_columns(Design* X, const floating* w) noexcept nogil:
         free(cand)
         X.dense_slot = slot
         X.dense = dense
+        return 0
 
 
 cdef void detach_dense_columns(Design* X) noexcept nogil:
@@ -966,8 +978,9 @@ cdef int enet_path(const Design* X, const floating* y, const floating* w,
     float64 arithmetic (the sum of its squares overflows: values above ~1e154; rescale X).
     """
     cdef Design local = X[0]
-    cdef int err
-    attach_dense_columns(&local, w)
+    cdef int err = attach_dense_columns(&local, w, opts.fit_intercept)
+    if err != 0:
+        return err
     err = solve_path(&local, y, w, pen, opts, lambdas, n_lambdas, lambdas_relative,
                      beta_init, coefs, report)
     detach_dense_columns(&local)

@@ -8,7 +8,8 @@
 #   * The residual is stored as a pair (r, offset): the true residual is r + offset * 1.
 #     Dense storage keeps offset == 0 and updates r with the centred column directly
 #     (no cancellation); CSC storage moves the centring into the scalar offset so that
-#     an update costs O(nnz of the column), never O(n) (implicit centring).
+#     an update costs O(nnz of the column), not O(n) (implicit centring; the dense copies
+#     of near-dense columns, below, are updated centred, at O(n) <= O(2 nnz) each).
 #   * Data pointers are `const void*` and read as `floating*`: the floating type of a
 #     call is the one of the vectors passed with it, so one struct serves both dtypes.
 from libc.stdint cimport int32_t, int64_t
