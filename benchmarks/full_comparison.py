@@ -1,6 +1,6 @@
 """The comparison of docs/benchmarks.md, in one command.
 
-    python benchmarks/full_comparison.py            # ~25 min on a quiet 2-core machine
+    python benchmarks/full_comparison.py            # ~50 min on a quiet 2-core machine
 
 Three runs of compare.py, then one report of them all:
 
