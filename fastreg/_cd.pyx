@@ -56,7 +56,7 @@ import numpy as np
 
 from fastreg._design cimport (Design, DenseDesign, CSCDesign32, CSCDesign64,
                               csc_design32, csc_design64, col_dot, cols_dot, col_update,
-                              dense_column,
+                              column_values,
                               col_update_f64, col_moments, col_nnz, _dot, _cdot)
 
 cdef extern from *:
@@ -260,12 +260,9 @@ cdef inline double feature_grad(const Design* X, Py_ssize_t j, const floating* w
     # (the last term is 0 in exact arithmetic; it absorbs the rounding drift of r)
     # A CSC column with a dense copy (attach_dense_columns) is read as dense storage is:
     # these near-dense columns are the ones far from 0, where the running sum would cost
-    # the most (float32 coefficients blew up to 1e35 on the mixed-scale test problem).
+    # the most (float32 coefficients blew up to 1e23-1e35 on the mixed-scale test problem).
     # (Its omitted term offset * sum(w (x_j - mean_j)) / n is 0 but for rounding.)
-    cdef const floating* x
-    if Design is DenseDesign:
-        return _cdot((<const floating*> X.data) + j * X.ld, w, r, st.mean[j], st.n) / st.n
-    x = dense_column(X, j, r)
+    cdef const floating* x = column_values(X, j, r)
     if x != NULL:
         return _cdot(x, w, r, st.mean[j], st.n) / st.n
     return col_dot(X, j, w, r) / st.n + st.mean[j] * (st.offset - st.sum_wr / st.n)

@@ -136,13 +136,14 @@ cdef inline double _cdot(const floating* x, const floating* w, const floating* v
     return (s0 + s1) + (s2 + s3)
 
 
-cdef inline const floating* dense_column(const Design* X, Py_ssize_t j,
-                                        const floating* like) noexcept nogil:
-    """The dense copy of CSC column j (all n_samples rows), or NULL (and NULL for dense
-    storage, whose columns are read in place). ``like``: any array of X's dtype (it
-    selects the specialization; not read)."""
+cdef inline const floating* column_values(const Design* X, Py_ssize_t j,
+                                         const floating* like) noexcept nogil:
+    """All n_samples values of column j in sequence, or NULL: dense storage's column in
+    place, a CSC column's dense copy when it has one (enet_path's attach_dense_columns),
+    NULL for the other CSC columns (read through their stored entries). ``like``: any
+    array of X's dtype (it selects the specialization; not read)."""
     if Design is DenseDesign:
-        return NULL
+        return (<const floating*> X.data) + j * X.ld
     else:
         if X.dense_slot == NULL or X.dense_slot[j] < 0:
             return NULL
@@ -155,17 +156,12 @@ cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
     cdef const floating* x
     cdef Py_ssize_t k, i, start, end
     cdef double acc = 0.0
-    if Design is DenseDesign:
-        x = (<const floating*> X.data) + j * X.ld
+    x = column_values(X, j, v)
+    if x != NULL:
         if w == NULL:
             return _dot(x, v, X.n_samples)
         return _wdot(x, w, v, X.n_samples)
-    else:
-        x = dense_column(X, j, v)
-        if x != NULL:
-            if w == NULL:
-                return _dot(x, v, X.n_samples)
-            return _wdot(x, w, v, X.n_samples)
+    if Design is not DenseDesign:
         x = <const floating*> X.data
         start = X.indptr[j]
         end = X.indptr[j + 1]
@@ -185,7 +181,7 @@ cdef inline double col_dot(const Design* X, Py_ssize_t j, const floating* w,
             for k in range(start, end):
                 i = X.indices[k]
                 acc += <double> x[k] * w[i] * v[i]
-        return acc
+    return acc
 
 
 cdef inline Py_ssize_t col_nnz(const Design* X, Py_ssize_t j) noexcept nogil:
@@ -215,8 +211,10 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
     cdef const floating* x
     cdef Py_ssize_t i, k
     cdef floating d = <floating> delta
-    if Design is DenseDesign:
-        x = (<const floating*> X.data) + j * X.ld
+    x = column_values(X, j, r)
+    if x != NULL:
+        # the centred column itself, offset untouched (for a CSC column's dense copy too:
+        # with every row at hand, nothing is gained by moving the centring into offset)
         if mean == 0.0:
             for i in range(X.n_samples):
                 r[i] -= d * x[i]
@@ -225,14 +223,8 @@ cdef inline void col_update(const Design* X, Py_ssize_t j, double delta, double 
             # its rounding, shifting every r_i
             for i in range(X.n_samples):
                 r[i] -= <floating> (delta * (x[i] - mean))
-    else:
-        x = dense_column(X, j, r)
-        if x != NULL:
-            # the centred column itself, as for dense storage (offset untouched): with
-            # every row at hand, nothing is gained by moving the centring into offset
-            for i in range(X.n_samples):
-                r[i] -= <floating> (delta * (x[i] - mean))
-            return
+        return
+    if Design is not DenseDesign:
         x = <const floating*> X.data
         if X.unit != NULL and X.unit[j]:
             # r[rows] -= d (every stored value is 1)
@@ -250,13 +242,14 @@ cdef inline void col_update_f64(const Design* X, const floating* like, Py_ssize_
     """(r + offset) -= delta * (X[:, j] - mean) into a float64 vector, whatever X's dtype
     (the residual of a certificate for float32 data, computed without float32 rounding).
     ``like``: any array of X's dtype (it selects the specialization; not read)."""
-    cdef const floating* x
+    cdef const floating* x = column_values(X, j, like)
     cdef Py_ssize_t i, k
-    if Design is DenseDesign:
-        x = (<const floating*> X.data) + j * X.ld
+    if x != NULL:
+        # (centred, offset untouched: as col_update)
         for i in range(X.n_samples):
             r[i] -= delta * (x[i] - mean)
-    else:
+        return
+    if Design is not DenseDesign:
         x = <const floating*> X.data
         for k in range(X.indptr[j], X.indptr[j + 1]):
             r[X.indices[k]] -= delta * x[k]
