@@ -101,6 +101,9 @@ cdef double ANDERSON_RIDGE = 1e-10
 # residuals of the last full passes kept as references of the bound test (_screening.pxi)
 cdef enum:
     N_REF = 2
+# cheap_sweep: the short columns it sweeps hold at most this share of the working set's
+# entries
+cdef double CHEAP_SHARE = 0.2
 # the smallest inner tolerance (relative to the target) a lambda hands to the next
 cdef double INNER_RATIO_FLOOR = 1e-6
 # the path's predictor (_predict.pxi) always runs below this many samples
@@ -414,15 +417,16 @@ cdef inline void move(const Design* X, Py_ssize_t j, double delta, double s,
     st.wry -= st.n * delta * st.yc_dot[j]
 
 
-cdef double cd_epoch(const Design* X, const floating* w, floating* r, floating* beta,
-                     State* st, const Penalty* pen, double lam) noexcept nogil:
-    # one cyclic sweep over the working set; returns max_j (norm_j + kappa_j) delta_j^2 / 2,
-    # the largest decrease of the objective a single coordinate brought
+cdef double cd_sweep(const Design* X, const floating* w, floating* r, floating* beta,
+                     State* st, const Penalty* pen, double lam, const Py_ssize_t* features,
+                     Py_ssize_t count) noexcept nogil:
+    # one cyclic sweep over the features listed; returns max_j (norm_j + kappa_j)
+    # delta_j^2 / 2, the largest decrease of the objective a single coordinate brought
     cdef Py_ssize_t idx, j
     cdef double s, old, new, delta, alpha, kappa, change, max_change = 0.0
     cdef double a = pen.l1_ratio
-    for idx in range(st.n_ws):
-        j = st.ws[idx]
+    for idx in range(count):
+        j = features[idx]
         s = current_grad(X, j, w, r, st)
         alpha = lam * a * pen.factor[j]
         kappa = lam * (1.0 - a) * pen.factor[j]
@@ -437,6 +441,56 @@ cdef double cd_epoch(const Design* X, const floating* w, floating* r, floating* 
             if change > max_change:
                 max_change = change
     return max_change
+
+
+cdef inline double cd_epoch(const Design* X, const floating* w, floating* r,
+                            floating* beta, State* st, const Penalty* pen,
+                            double lam) noexcept nogil:
+    # one cyclic sweep over the working set
+    return cd_sweep(X, w, r, beta, st, pen, lam, st.ws, st.n_ws)
+
+
+cdef void cheap_sweep(const Design* X, const floating* w, floating* r, floating* beta,
+                      State* st, const Penalty* pen, double lam) noexcept nogil:
+    # one sweep over the working set's short columns, before the epochs of a lambda.
+    # After the step to a new lambda, most of what the first epoch gains comes from few
+    # features with short columns: on sparse_large (lasso, the last lambdas, 12k-19k
+    # features in the working set) 90% of the first epoch's decrease came from 9% of the
+    # features, holding 0.5% of its entries. Sweeping them first, for a fraction of an
+    # epoch, leaves the epochs less to do: measured in entries read by the sweeps of the
+    # whole path, 106.5 -> 86.3 passes' worth (sparse_large lasso, tol 1e-4), 17.3 -> 15.8
+    # (sparse_text); one-hot the same (72.5 -> 72.4). The short columns: at most half the
+    # working set's mean length, shortest first (by powers of 2) up to CHEAP_SHARE of its
+    # entries (dense data has none). Only after a lambda that took several epochs: when
+    # one epoch is enough (the elastic net on these shapes), the sweep cannot save any
+    # (measured: 10-20% more entries read, for nothing).
+    cdef Py_ssize_t idx, j, z, b, m = 0
+    cdef double total = 0.0, acc = 0.0, limit
+    cdef double share[64]
+    for b in range(64):
+        share[b] = 0.0
+    for idx in range(st.n_ws):
+        z = col_nnz(X, st.ws[idx])
+        total += z
+        b = 0
+        while (z >> (b + 1)) > 0:
+            b += 1
+        share[b] += z
+    b = 0
+    while b < 64 and acc + share[b] <= CHEAP_SHARE * total:
+        acc += share[b]
+        b += 1
+    if b == 0:
+        return
+    # (columns in the buckets below b: shorter than 2^b entries)
+    limit = min(0.5 * total / st.n_ws, <double> ((<Py_ssize_t> 1) << b) - 1.0)
+    for idx in range(st.n_ws):
+        j = st.ws[idx]
+        if col_nnz(X, j) <= limit:
+            st.cand[m] = j
+            m += 1
+    if m > 0:
+        cd_sweep(X, w, r, beta, st, pen, lam, st.cand, m)
 
 
 cdef inline double free_tolerance(Py_ssize_t j, const State* st, bint single) noexcept nogil:
@@ -727,6 +781,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                                      pen.lower[j], pen.upper[j]) > 0.0):
                 ws_add(st, j)
     gram_choose(X, w, r, beta, st, False)
+    if not st.gram.on and st.last_epochs > 1 and st.n_ws > 0:
+        cheap_sweep(X, w, r, beta, st, pen, lam)
     next_newton = newton_wait(st)
 
     anderson_reset(st)
