@@ -63,6 +63,7 @@ cdef int state_init(const Design* X, const floating* w, floating* buf, State* st
     st.sec.support = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.sec.next_support = <Py_ssize_t*> malloc(p * sizeof(Py_ssize_t))
     st.last_epochs = 0
+    st.quick_score = 0
     st.inner_ratio = 1.0
     newton_init(&st.newton)
     st.n_ws = 0
