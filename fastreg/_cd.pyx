@@ -454,9 +454,8 @@ cdef inline double cd_epoch(const Design* X, const floating* w, floating* r,
     return cd_sweep(X, w, r, beta, st, pen, lam, st.ws, st.n_ws)
 
 
-cdef bint few_added(const Design* X, const floating* beta, const State* st,
-                    Py_ssize_t m) noexcept nogil:
-    # the bound test added ws[m:] to a working set whose gap was below the target: when
+cdef bint few_added(const Design* X, const State* st, Py_ssize_t m) noexcept nogil:
+    # the bound test added ws[m:] to the working set (after its gap was checked): when
     # they hold at most QUICK_SHARE of its entries, a sweep over them alone may be
     # enough (their moves hardly disturb the rest) and the gap is checked right after it,
     # instead of after full epochs run down to the inner tolerance (two of them at the
@@ -503,10 +502,10 @@ cdef void cheap_sweep(const Design* X, const floating* w, floating* r, floating*
             b += 1
         share[b] += z
     b = 0
-    while b < 64 and acc + share[b] <= CHEAP_SHARE * total:
+    while b < 62 and acc + share[b] <= CHEAP_SHARE * total:
         acc += share[b]
         b += 1
-    if b == 0:
+    if b == 0 or total <= 0.0:
         return
     # (columns in the buckets below b: shorter than 2^b entries)
     limit = min(0.5 * total / st.n_ws, <double> ((<Py_ssize_t> 1) << b) - 1.0)
@@ -777,7 +776,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     cdef double eps = 1.2e-7 if floating is float else 2.3e-16
     cdef double noise = eps * eps * st.null_obj
     cdef int status
-    cdef bint exact, quick = False
+    # quick: the next round skips the epochs (few_added); shortcut: this round did
+    cdef bint exact, quick = False, shortcut
 
     # working set: non-zeros, unpenalized features, and the sequential strong rule
     # (Tibshirani et al. 2012), |s_j| > a v_j (2 lam - lam_prev) with s_j as last computed
@@ -814,6 +814,7 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
     anderson_reset(st)
     while True:
         last_change = INFINITY
+        shortcut = quick
         while epochs < opts.max_epochs and not quick:
             last_change = cd_epoch(X, w, r, beta, st, pen, lam)
             epochs += 1
@@ -888,7 +889,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             anderson_reset(st)
             ws_epochs = 0
             next_newton = newton_wait(st)
-            quick = few_added(X, beta, st, m)
+            # (the shortcut's sweep is not an epoch: none once the budget is spent)
+            quick = epochs < opts.max_epochs and few_added(X, st, m)
             if quick:
                 cd_sweep(X, w, r, beta, st, pen, lam, st.ws + m, st.n_ws - m)
             continue
@@ -899,7 +901,9 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
                 break
             if epochs < opts.max_epochs and last_change > 0.0:
                 # the rest is cleared: only the working-set problem needs more epochs
-                inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
+                # (after a shortcut round, without epochs, the tolerance is not to blame)
+                if not shortcut:
+                    inner_tol *= min(max(0.25 * target / gap, 1e-3), 0.5)
                 continue
         # one full pass: duality gap, KKT check of the rest, strong rule for later
         compute_grads(X, w, r, st, True)
@@ -918,7 +922,8 @@ cdef Py_ssize_t solve_lambda(const Design* X, const floating* yc, const floating
             if last_change == 0.0:
                 status = STALLED
                 break
-            inner_tol *= 0.1
+            if not shortcut:
+                inner_tol *= 0.1
         else:
             anderson_reset(st)
             ws_epochs = 0
