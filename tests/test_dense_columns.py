@@ -53,15 +53,17 @@ def test_off_centre_sparse_columns_converge_in_float32(factor, weights, bounds):
                           lower=kw.get("lower_bounds"), upper=kw.get("upper_bounds"))
 
 
-def power_law_problem(dtype, seed=0, n=400, p=300):
+def power_law_problem(dtype, seed=0, n=400, p=300, *, cap=1.0, scale=2.0, exponent=0.8,
+                      k=12, noise=0.5):
     # a few near-dense columns (the first ones), the rest sparse with power-law frequencies
+    # min(cap, scale / j^exponent); k informative features
     rng = np.random.default_rng(seed)
-    density = np.minimum(1.0, 2.0 / np.arange(1, p + 1) ** 0.8)
+    density = np.minimum(cap, scale / np.arange(1, p + 1) ** exponent)
     mask = rng.uniform(size=(n, p)) < density
     Z = np.where(mask, rng.exponential(1.0, (n, p)), 0.0)
     coef = np.zeros(p)
-    coef[rng.choice(p, 12, replace=False)] = rng.standard_normal(12)
-    y = Z @ coef + 0.5 * rng.standard_normal(n)
+    coef[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+    y = Z @ coef + noise * rng.standard_normal(n)
     return Z.astype(dtype), y.astype(dtype)
 
 

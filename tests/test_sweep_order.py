@@ -14,18 +14,14 @@ import scipy.sparse as sp
 
 from fastreg import enet_path
 from test_certificates import gap_bounds_everything
+from test_dense_columns import power_law_problem
 
 
-def short_and_long_columns(seed, n=3000, p=2000, k=300):
+def short_and_long_columns(seed):
     # column frequencies from 50% down to 3%: columns of about 90 to 1,500 entries, and a
     # support large enough that late lambdas hold hundreds of features
-    rng = np.random.default_rng(seed)
-    density = np.minimum(0.5, 3.0 / np.arange(1, p + 1) ** 0.6)
-    mask = rng.uniform(size=(n, p)) < density
-    Z = np.where(mask, rng.exponential(1.0, (n, p)), 0.0)
-    coef = np.zeros(p)
-    coef[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
-    y = Z @ coef + 0.3 * rng.standard_normal(n)
+    Z, y = power_law_problem(np.float64, seed, n=3000, p=2000, cap=0.5, scale=3.0,
+                             exponent=0.6, k=300, noise=0.3)
     return sp.csc_matrix(Z), y
 
 
