@@ -485,8 +485,8 @@ cdef void cheap_sweep(const Design* X, const floating* w, floating* r, floating*
     # epoch, leaves the epochs less to do: measured in entries read by the sweeps of the
     # whole path, 106.5 -> 86.3 passes' worth (sparse_large lasso, tol 1e-4), 17.3 -> 15.8
     # (sparse_text); one-hot the same (72.5 -> 72.4). The short columns: at most half the
-    # working set's mean length, shortest first (by powers of 2) up to CHEAP_SHARE of its
-    # entries (dense data has none). Only after a lambda that took several epochs: when
+    # working set's mean length, and the shortest ones, chosen by powers of 2 up to
+    # CHEAP_SHARE of its entries (dense data has none); swept in working-set order. Only after a lambda that took several epochs: when
     # one epoch is enough (the elastic net on these shapes), the sweep cannot save any
     # (measured: 10-20% more entries read, for nothing).
     cdef Py_ssize_t idx, j, z, b, m = 0
